@@ -1,0 +1,83 @@
+"""The validator: every layer, every finding, nothing modified.
+
+Layers (in order):
+
+1. ``structure`` - Frictionless validates the descriptor and every resource against
+   its Table Schema (types, constraints, primary and foreign keys).
+2. ``rules`` - pandera rules a Table Schema cannot say, over whole columns.
+3. ``provenance`` - source hashes and verbatim text, as DuckDB SQL over whole tables.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..findings import Finding
+from ..package import Package
+
+LAYERS = ("structure", "rules", "provenance")
+
+
+@dataclass
+class Result:
+    findings: list[Finding] = field(default_factory=list)
+    ran: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+    def summary(self) -> dict[str, int]:
+        counts = Counter(f.layer for f in self.findings)
+        return {layer: counts.get(layer, 0) for layer in (*self.ran, *sorted(set(counts) - set(self.ran)))}
+
+
+def validate(pkg: Package, layers: tuple[str, ...] = LAYERS) -> Result:
+    from ..tables import connect, load
+    from . import provenance, rules, structure
+
+    result = Result()
+    if "structure" in layers:
+        result.ran.append("structure")
+        result.findings += structure.check(pkg)
+    if {"rules", "provenance"} & set(layers):
+        con = connect()
+        loaded = load(con, pkg)
+        result.findings += loaded.findings
+        if "rules" in layers:
+            result.ran.append("rules")
+            result.findings += rules.check(con, pkg, loaded.tables)
+        if "provenance" in layers:
+            result.ran.append("provenance")
+            result.findings += provenance.check(con, pkg, loaded.tables)
+        con.close()
+    add_lines(pkg, result.findings)
+    return result
+
+
+def add_lines(pkg: Package, findings: list[Finding]) -> None:
+    """Fill ``line`` (physical line in the file) from ``row`` for the reported rows only."""
+    import csv
+
+    wanted: dict[str, set[int]] = {}
+    for f in findings:
+        if f.table in pkg.resources and f.row is not None and f.line is None:
+            wanted.setdefault(f.table, set()).add(f.row)
+    for table, rows in wanted.items():
+        lines: dict[int, int] = {}
+        try:
+            with pkg.path(table).open(encoding="utf-8", newline="") as fh:
+                reader = csv.reader(fh)
+                start = 1
+                for number, _ in enumerate(reader, start=1):
+                    if number in rows:
+                        lines[number] = start
+                    start = reader.line_num + 1
+                    if len(lines) == len(rows):
+                        break
+        except (OSError, UnicodeDecodeError, csv.Error):
+            continue
+        for f in findings:
+            if f.table == table and f.row in lines and f.line is None:
+                f.line = lines[f.row]

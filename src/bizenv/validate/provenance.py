@@ -1,0 +1,153 @@
+"""Layer 3: provenance.
+
+* Each source file's bytes match the SHA-256 recorded in documents.csv.
+* Every field whose Table Schema declares ``"verbatim"`` is found exactly as it is
+  stored: ``{"in": "line", "line_field": F}`` on the source line named by column F
+  (a value with line breaks spans that many lines from there); ``{"in": "document"}``
+  anywhere in its document; ``{"in": "task_text"}`` inside the text of the row's
+  task; ``{"in": "field", "field": F}`` inside column F of the same row (numbers as
+  printed: 10.0 is looked for as "10").
+
+The checks are compiled from the schemas into DuckDB SQL over whole tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from ..findings import Finding
+from ..package import Package
+from ..tables import quote_ident as q
+
+
+def check(con, pkg: Package, loaded: list[str]) -> list[Finding]:
+    findings = []
+    if "documents" not in loaded:
+        return [Finding("provenance", "provenance-skipped", "documents table not loaded: sources cannot be checked",
+                        table="documents", file=pkg.relpath("documents") if "documents" in pkg.resources else None)]
+    findings += load_sources(con, pkg)
+    for table in loaded:
+        for field in pkg.fields(table):
+            spec = field.get("verbatim")
+            if spec:
+                findings += verbatim(con, pkg, table, field["name"], spec)
+    return findings
+
+
+def load_sources(con, pkg: Package) -> list[Finding]:
+    """Hash every source file and load its text and lines into ``source_text``/``source_lines``."""
+    import pyarrow as pa
+
+    findings, ids, texts = [], [], []
+    docs = con.execute("SELECT _row, document_id, source_file, source_sha256 FROM documents").fetchall()
+    for row, doc_id, source_file, sha in docs:
+        where = dict(table="documents", file=pkg.relpath("documents"), row=row, key=doc_id)
+        path = pkg.root / (source_file or "")
+        if not source_file or not path.is_file():
+            findings.append(Finding("provenance", "source-missing", "the source file does not exist",
+                                    column="source_file", value=source_file, **where))
+            continue
+        data = path.read_bytes()
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != sha:
+            findings.append(Finding("provenance", "source-sha256",
+                                    f"the source file's SHA-256 is {actual}, not the recorded value",
+                                    column="source_sha256", value=sha, **where))
+        try:
+            texts.append(data.decode("utf-8"))
+            ids.append(doc_id)
+        except UnicodeDecodeError as exc:
+            findings.append(Finding("provenance", "source-encoding", f"the source file is not UTF-8: {exc}",
+                                    column="source_file", value=source_file, **where))
+    con.register("_source_arrow", pa.table({"document_id": ids, "content": texts}))
+    con.execute("CREATE OR REPLACE TEMP TABLE source_text AS SELECT * FROM _source_arrow")
+    con.unregister("_source_arrow")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE source_lines AS
+        SELECT document_id, generate_subscripts(lines, 1) AS line_no, unnest(lines) AS line
+        FROM (SELECT document_id, string_split(content, chr(10)) AS lines FROM source_text)
+    """)
+    return findings
+
+
+def document_of(pkg: Package, table: str) -> tuple[str, str] | None:
+    """(join clause, document_id expression) for rows of ``table``, following foreign keys."""
+    if "document_id" in pkg.field_names(table):
+        return "", "t.document_id"
+    for fk in pkg.foreign_keys(table):
+        ref = fk["reference"]
+        fields, ref_fields = fk["fields"], ref["fields"]
+        fields = [fields] if isinstance(fields, str) else fields
+        ref_fields = [ref_fields] if isinstance(ref_fields, str) else ref_fields
+        if len(fields) == 1 and "document_id" in pkg.field_names(ref["resource"]):
+            return (f"JOIN {q(ref['resource'])} p ON p.{q(ref_fields[0])} = t.{q(fields[0])}", "p.document_id")
+    return None
+
+
+def as_text(column: str, ftype: str) -> str:
+    """SQL rendering a stored value the way it is printed (10.0 -> '10')."""
+    if ftype == "number":
+        return (f"CASE WHEN {column} = trunc({column}) AND abs({column}) < 1e15 "
+                f"THEN CAST(CAST({column} AS BIGINT) AS VARCHAR) ELSE CAST({column} AS VARCHAR) END")
+    return f"CAST({column} AS VARCHAR)"
+
+
+def verbatim(con, pkg: Package, table: str, column: str, spec: dict) -> list[Finding]:
+    where_in = spec.get("in")
+    ftype = next(f.get("type", "string") for f in pkg.fields(table) if f["name"] == column)
+    pk = pkg.primary_key(table)
+    key_sql = " || ', ' || ".join(f"CAST(t.{q(k)} AS VARCHAR)" for k in pk) if pk else "NULL"
+    value = as_text(f"t.{q(column)}", ftype)
+    base = f"SELECT t._row AS _row, {key_sql} AS _key, {value} AS _value"
+    nonempty = f"t.{q(column)} IS NOT NULL AND {value} <> ''"
+    if where_in == "line":
+        located = document_of(pkg, table)
+        line_field = spec["line_field"]
+        join, doc = located
+        sql = f"""
+            WITH v AS (
+                {base}, {doc} AS _doc, t.{q(line_field)} AS _line FROM {q(table)} t {join} WHERE {nonempty}
+            ), w AS (
+                SELECT v._row, any_value(v._key) AS _key, any_value(v._value) AS _value, any_value(v._line) AS _line,
+                       any_value(v._doc) AS _doc, string_agg(l.line, chr(10) ORDER BY l.line_no) AS _window
+                FROM v LEFT JOIN source_lines l ON l.document_id = v._doc
+                 AND l.line_no BETWEEN v._line AND v._line + length(v._value) - length(replace(v._value, chr(10), ''))
+                GROUP BY v._row
+            )
+            SELECT _row, _key, _value, _line FROM w
+            WHERE _window IS NULL OR NOT contains(_window, _value) ORDER BY _row
+        """
+        rows = con.execute(sql).fetchall()
+        return [Finding("provenance", "verbatim-line",
+                        (f"not found verbatim on line {line} of the source" if line is not None
+                         else f"no {line_field} is given, so the value cannot be traced"),
+                        table=table, file=pkg.relpath(table), row=r, column=column, key=k, value=v)
+                for r, k, v, line in rows]
+    if where_in == "document":
+        join, doc = document_of(pkg, table)
+        sql = f"""
+            {base} FROM {q(table)} t {join} LEFT JOIN source_text s ON s.document_id = {doc}
+            WHERE {nonempty} AND (s.content IS NULL OR NOT contains(s.content, {value})) ORDER BY t._row
+        """
+        message = "not found verbatim in the document's source"
+        rule = "verbatim-document"
+    elif where_in == "task_text":
+        sql = f"""
+            {base} FROM {q(table)} t LEFT JOIN tasks k ON k.task_id = t.task_id
+            WHERE {nonempty} AND (k.text IS NULL OR NOT contains(k.text, {value})) ORDER BY t._row
+        """
+        message = "not found verbatim in the text of its task"
+        rule = "verbatim-task-text"
+    elif where_in == "field":
+        other = spec["field"]
+        sql = f"""
+            {base} FROM {q(table)} t
+            WHERE {nonempty} AND (t.{q(other)} IS NULL OR NOT contains(t.{q(other)}, {value})) ORDER BY t._row
+        """
+        message = f"not found verbatim in column {other} of the same row"
+        rule = "verbatim-field"
+    else:
+        return [Finding("provenance", "verbatim-spec", f"unknown verbatim spec {spec!r} in the Table Schema",
+                        table=table, column=column)]
+    return [Finding("provenance", rule, message, table=table, file=pkg.relpath(table), row=r, column=column,
+                    key=k, value=v) for r, k, v in con.execute(sql).fetchall()]

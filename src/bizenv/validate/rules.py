@@ -1,0 +1,377 @@
+"""Layer 2: rules a Table Schema cannot say, run by pandera over whole columns.
+
+Each rule is a function from the loaded tables to a boolean mask over one table
+(True = the row passes).  Cross-table rules join with pandas merges; nothing loops
+over rows in Python.  The registry below is the one list of these rules; the data
+dictionary prints it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..findings import Finding
+from ..package import Package
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    table: str
+    column: str  # the column a finding points at
+    message: str
+    fn: Callable
+
+
+RULES: list[Rule] = []
+
+
+def rule(name: str, table: str, column: str, message: str):
+    def register(fn):
+        RULES.append(Rule(name, table, column, message, fn))
+        return fn
+
+    return register
+
+
+class Frames(dict):
+    """The loaded tables as pandas DataFrames (index = position, ``_row`` = CSV record number)."""
+
+    def lookup(self, table: str, on: str, left: str, right_table: str, right_col: str, how_col: str | None = None):
+        """Values of ``right_table.right_col`` for each row of ``table`` matched on ``left`` = ``on``."""
+        right = self[right_table][[on, right_col]].drop_duplicates(on)
+        right = right.rename(columns={on: left, right_col: how_col or f"_{right_table}_{right_col}"})
+        merged = self[table][[left]].merge(right, on=left, how="left")
+        merged.index = self[table].index
+        return merged[how_col or f"_{right_table}_{right_col}"]
+
+
+def blank(series):
+    return series.isna() | (series.astype("str").str.len() == 0)
+
+
+# --- identifiers ------------------------------------------------------------------------------
+
+@rule("task-id-form", "tasks", "task_id", "task_id must be document_id + '-t' + seq in three digits")
+def _(F):
+    t = F["tasks"]
+    return t["task_id"] == t["document_id"] + "-t" + t["seq"].astype("str").str.zfill(3)
+
+
+@rule("measure-id-form", "measures", "measure_id",
+      "measure_id must be document_id + '-s' + seq (level 1) or parent_id + '.' + seq (level 2)")
+def _(F):
+    m = F["measures"]
+    seq = m["seq"].astype("str")
+    expected = (m["document_id"] + "-s" + seq).where(m["level"] == 1, m["parent_id"] + "." + seq)
+    return m["measure_id"] == expected
+
+
+@rule("measure-parent", "measures", "parent_id",
+      "a level-1 heading has no parent; a deeper heading's parent is one level up in the same document")
+def _(F):
+    m = F["measures"]
+    p_level = F.lookup("measures", "measure_id", "parent_id", "measures", "level")
+    p_doc = F.lookup("measures", "measure_id", "parent_id", "measures", "document_id")
+    top = (m["level"] == 1) & m["parent_id"].isna()
+    nested = (m["level"] > 1) & (p_level == m["level"] - 1) & (p_doc == m["document_id"])
+    return (top | nested).fillna(False)
+
+
+@rule("target-id-form", "targets", "target_id", "target_id must be task_id + '-v' + a number")
+def _(F):
+    t = F["targets"]
+    return t["target_id"].str.fullmatch(r".+-v\d+") & (t["target_id"].str.replace(r"-v\d+$", "", regex=True) == t["task_id"])
+
+
+# --- tasks --------------------------------------------------------------------------------------
+
+@rule("task-measure-document", "tasks", "measure_id", "the task's heading belongs to another document")
+def _(F):
+    doc = F.lookup("tasks", "measure_id", "measure_id", "measures", "document_id")
+    return (doc == F["tasks"]["document_id"]).fillna(True)
+
+
+@rule("task-status-text", "tasks", "text", "status ok needs a text; text_missing and row_missing need an empty text")
+def _(F):
+    t = F["tasks"]
+    return (t["status"] == "ok") != blank(t["text"])
+
+
+@rule("task-damage-noted", "tasks", "notes", "a task with status text_missing or row_missing needs a note on the damage")
+def _(F):
+    t = F["tasks"]
+    return (t["status"] == "ok") | ~blank(t["notes"])
+
+
+@rule("task-has-lead", "tasks", "task_id", "an ok task needs a lead assignment, or a note saying why it has none")
+def _(F):
+    t, a = F["tasks"], F["assignments"]
+    has_lead = t["task_id"].isin(a.loc[a["role"] == "lead", "task_id"])
+    return (t["status"] != "ok") | has_lead | ~blank(t["notes"])
+
+
+def _present_or_recorded(F, numbers, scope):
+    """Frame (document_id, n) of numbers printed or recorded as gaps in ``scope``."""
+    import pandas as pd
+
+    gaps = F["numbering_gaps"]
+    gaps = gaps.loc[gaps["scope"] == scope, ["document_id", "missing_seq"]].rename(columns={"missing_seq": "n"})
+    return pd.concat([numbers, gaps], ignore_index=True).drop_duplicates()
+
+
+def _previous_number_known(frame, known):
+    """True where seq == 1 or seq - 1 is among ``known`` numbers of the same document."""
+    prev = frame[["document_id"]].assign(n=frame["seq"] - 1)
+    hit = prev.merge(known.assign(_hit=True), on=["document_id", "n"], how="left")["_hit"].fillna(False)
+    hit.index = frame.index
+    return (frame["seq"] == 1) | hit.astype(bool)
+
+
+@rule("task-seq-contiguous", "tasks", "seq",
+      "the number before this task is neither a task nor a recorded numbering gap")
+def _(F):
+    t = F["tasks"]
+    known = _present_or_recorded(F, t[["document_id"]].assign(n=t["seq"]), "task")
+    return _previous_number_known(t, known)
+
+
+@rule("measure-seq-contiguous", "measures", "seq",
+      "the number before this heading (same level) is neither a heading nor a recorded numbering gap")
+def _(F):
+    import pandas as pd
+
+    m = F["measures"]
+    ok = pd.Series(True, index=m.index)
+    for level in m["level"].dropna().unique():
+        part = m[m["level"] == level]
+        known = _present_or_recorded(F, part[["document_id"]].assign(n=part["seq"]), f"measure_level_{level}")
+        ok.loc[part.index] = _previous_number_known(part, known)
+    return ok
+
+
+@rule("gap-not-printed", "numbering_gaps", "missing_seq", "a number recorded as a gap is printed in the document")
+def _(F):
+    g, t, m = F["numbering_gaps"], F["tasks"], F["measures"]
+    printed_tasks = t[["document_id"]].assign(n=t["seq"], scope="task")
+    printed_measures = m[["document_id"]].assign(n=m["seq"], scope="measure_level_" + m["level"].astype("str"))
+    import pandas as pd
+
+    printed = pd.concat([printed_tasks, printed_measures]).drop_duplicates().assign(_hit=True)
+    hit = g[["document_id", "scope"]].assign(n=g["missing_seq"]).merge(printed, on=["document_id", "scope", "n"],
+                                                                       how="left")["_hit"]
+    hit.index = g.index
+    return hit.isna()
+
+
+# --- measures -------------------------------------------------------------------------------------
+
+@rule("measure-position", "measures", "position", "positions must run 1, 2, 3 ... within each document")
+def _(F):
+    m = F["measures"]
+    rank = m.groupby("document_id")["position"].rank(method="first")
+    return rank == m["position"]
+
+
+@rule("measure-status-title", "measures", "title",
+      "an ok heading needs a title; a heading_missing row needs an empty title and a note")
+def _(F):
+    m = F["measures"]
+    ok = (m["status"] == "ok") & ~blank(m["title"])
+    missing = (m["status"] == "heading_missing") & blank(m["title"]) & ~blank(m["notes"])
+    return ok | missing
+
+
+# --- assignments ----------------------------------------------------------------------------------
+
+@rule("assignment-position", "assignments", "position", "positions must run 1, 2, 3 ... within each task and role")
+def _(F):
+    a = F["assignments"]
+    rank = a.groupby(["task_id", "role"])["position"].rank(method="first")
+    return rank == a["position"]
+
+
+@rule("inherited-needs-merged-cells", "assignments", "inherited",
+      "inherited = true is only possible in a document whose table has merged cells")
+def _(F):
+    a = F["assignments"]
+    doc = F.lookup("assignments", "task_id", "task_id", "tasks", "document_id", "_doc")
+    merged = F["assignments"][[]].assign(_doc=doc).merge(
+        F["documents"][["document_id", "merged_cells"]].rename(columns={"document_id": "_doc"}), on="_doc",
+        how="left")["merged_cells"]
+    merged.index = a.index
+    return ~a["inherited"].fillna(False).astype(bool) | merged.fillna(False).astype(bool)
+
+
+# --- deadlines --------------------------------------------------------------------------------------
+
+@rule("deadline-position", "deadlines", "position", "positions must run 1, 2, 3 ... within each task")
+def _(F):
+    d = F["deadlines"]
+    return d.groupby("task_id")["position"].rank(method="first") == d["position"]
+
+
+@rule("deadline-fixed-has-date", "deadlines", "due_date",
+      "kind fixed needs due_date and precision; other kinds have neither")
+def _(F):
+    d = F["deadlines"]
+    dated = d["due_date"].notna() & d["precision"].notna()
+    undated = d["due_date"].isna() & d["precision"].isna()
+    return ((d["kind"] == "fixed") & dated) | ((d["kind"] != "fixed") & undated)
+
+
+@rule("deadline-empty-is-none", "deadlines", "kind", "an empty raw_text is kind none, and kind none has no text")
+def _(F):
+    d = F["deadlines"]
+    return blank(d["raw_text"]) == (d["kind"] == "none")
+
+
+@rule("deadline-date-matches-text", "deadlines", "due_date",
+      "due_date and precision must be the end of the period raw_text names (2019年6月 -> 2019-06-30, month)")
+def _(F):
+    from ..deadlines import derive_columns
+
+    d = F["deadlines"]
+    derived = derive_columns(d["raw_text"])
+    due = d["due_date"].astype("str").str.slice(0, 10)
+    same = (due == derived["due_date"]) & (d["precision"] == derived["precision"])
+    return (d["kind"] != "fixed") | same.fillna(False)
+
+
+@rule("deadline-in-window", "deadlines", "due_date",
+      "due_date lies outside the plausible window of its document (from the year before to ten years after)")
+def _(F):
+    import pandas as pd
+
+    d = F["deadlines"]
+    doc = F.lookup("deadlines", "task_id", "task_id", "tasks", "document_id", "_doc")
+    year = d[[]].assign(_doc=doc).merge(
+        F["documents"][["document_id", "year"]].rename(columns={"document_id": "_doc"}), on="_doc", how="left"
+    )["year"]
+    year.index = d.index
+    due_year = pd.to_datetime(d["due_date"]).dt.year
+    return d["due_date"].isna() | ((due_year >= year - 1) & (due_year <= year + 10)).fillna(True)
+
+
+# --- targets -----------------------------------------------------------------------------------------
+
+@rule("target-percent-range", "targets", "value", "a percentage must lie between 0 and 100")
+def _(F):
+    t = F["targets"]
+    return (t["unit"] != "percent") | t["value"].between(0, 100) | t["value"].isna()
+
+
+@rule("target-nonnegative", "targets", "value", "values and baselines must not be negative")
+def _(F):
+    t = F["targets"]
+    return ~(t["value"] < 0).fillna(False) & ~(t["baseline_value"] < 0).fillna(False)
+
+
+@rule("target-damage-noted", "targets", "notes", "a target without a value needs a note on the damage")
+def _(F):
+    t = F["targets"]
+    return t["value"].notna() | ~blank(t["notes"])
+
+
+@rule("target-unit-consistent", "targets", "unit", "the same printed unit is normalized to different codes")
+def _(F):
+    t = F["targets"]
+    return t.groupby("unit_raw")["unit"].transform("nunique") <= 1
+
+
+@rule("target-baseline-direction", "targets", "baseline_value",
+      "a baseline must be above an upper bound (<=) and below a lower bound (>=)")
+def _(F):
+    t = F["targets"]
+    down = (t["comparator"] == "<=") & (t["baseline_value"] <= t["value"])
+    up = (t["comparator"] == ">=") & (t["baseline_value"] >= t["value"])
+    return ~(down | up).fillna(False)
+
+
+# --- units and documents --------------------------------------------------------------------------------
+
+@rule("unit-name-unique", "units", "name", "two registry rows share a name in one jurisdiction")
+def _(F):
+    u = F["units"]
+    return ~u.duplicated(["jurisdiction", "name"], keep=False)
+
+
+@rule("unit-parent-not-self", "units", "parent_unit_id", "a unit cannot be its own parent")
+def _(F):
+    u = F["units"]
+    return (u["parent_unit_id"] != u["unit_id"]).fillna(True)
+
+
+@rule("document-curation-status", "documents", "curation_status",
+      "a complete document needs tasks; a pending one has none yet")
+def _(F):
+    d = F["documents"]
+    has_tasks = d["document_id"].isin(F["tasks"]["document_id"])
+    return ((d["curation_status"] == "complete") & has_tasks) | ((d["curation_status"] == "pending") & ~has_tasks)
+
+
+@rule("document-issued-year", "documents", "issued_date", "issued_date must fall in the document's year")
+def _(F):
+    import pandas as pd
+
+    d = F["documents"]
+    return d["issued_date"].isna() | (pd.to_datetime(d["issued_date"]).dt.year == d["year"])
+
+
+# --- runner -----------------------------------------------------------------------------------------------
+
+def check(con, pkg: Package, loaded: list[str]) -> list[Finding]:
+    import pandera.pandas as pa
+
+    frames = Frames({name: con.table(name).df() for name in loaded})
+    findings: list[Finding] = []
+    for table in dict.fromkeys(r.table for r in RULES):
+        rules = [r for r in RULES if r.table == table]
+        if table not in frames:
+            findings.append(Finding("rules", "rules-skipped", f"{len(rules)} rule(s) not run: the table is not loaded",
+                                    table=table, file=pkg.relpath(table) if table in pkg.resources else None))
+            continue
+        findings += _run(pa, pkg, frames, table, rules)
+    return findings
+
+
+def _run(pa, pkg: Package, frames: Frames, table: str, rules: list[Rule]) -> list[Finding]:
+    import pandas as pd
+
+    df = frames[table]
+    by_name = {r.name: r for r in rules}
+    skipped: list[Finding] = []
+
+    def wrap(r: Rule):
+        def fn(_df):
+            try:
+                return r.fn(frames).fillna(True).astype(bool)
+            except Exception as exc:  # a missing table or data too broken for the rule: say so, never crash
+                reason = f"table {exc.args[0]} is not loaded" if isinstance(exc, KeyError) else str(exc)
+                skipped.append(Finding("rules", "rule-not-run", f"rule {r.name} could not run: {reason}",
+                                       table=table, file=pkg.relpath(table)))
+                return pd.Series(True, index=_df.index)
+
+        return fn
+
+    schema = pa.DataFrameSchema(checks=[pa.Check(wrap(r), error=r.name) for r in rules], name=table)
+    try:
+        schema.validate(df, lazy=True)
+        return skipped
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+    pk = pkg.primary_key(table)
+    findings = []
+    for case in cases.itertuples(index=False):
+        r = by_name.get(case.check)
+        if r is None or case.column != r.column or pd.isna(case.index):
+            continue
+        row = df.loc[case.index]
+        value = row[r.column]
+        findings.append(Finding(
+            "rules", r.name, r.message, table=table, file=pkg.relpath(table), row=int(row["_row"]),
+            column=r.column, key=", ".join(str(row[k]) for k in pk) if pk else None,
+            value=None if pd.isna(value) else str(value),
+        ))
+    return skipped + findings
