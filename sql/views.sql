@@ -1,0 +1,96 @@
+-- Views of the corpus database, created by `bizenv build` after the tables are loaded.
+-- Each statement ends with a semicolon on its own line; comments document each view.
+
+-- unit_agency: every unit with the agency it belongs to (the root of its parent chain).
+-- 市发改委（市信用办） is registered as the credit office with the development and reform
+-- commission as parent; counting by agency_id counts it for the commission.
+CREATE VIEW unit_agency AS
+WITH RECURSIVE chain(unit_id, agency_id, depth) AS (
+    SELECT unit_id, unit_id, 0 FROM units
+    UNION ALL
+    SELECT c.unit_id, u.parent_unit_id, c.depth + 1
+    FROM chain c JOIN units u ON u.unit_id = c.agency_id
+    WHERE u.parent_unit_id IS NOT NULL AND c.depth < 10
+)
+SELECT c.unit_id, c.agency_id, a.name AS agency_name, a.name_en AS agency_name_en
+FROM chain c
+JOIN units a ON a.unit_id = c.agency_id
+QUALIFY row_number() OVER (PARTITION BY c.unit_id ORDER BY c.depth DESC) = 1
+;
+
+-- task_overview: one row per task with its document, headings, units, deadlines and targets.
+CREATE VIEW task_overview AS
+WITH units_by_role AS (
+    SELECT a.task_id,
+           string_agg(u.name, '、' ORDER BY a.position) FILTER (WHERE a.role = 'lead') AS lead_units,
+           string_agg(u.name, '、' ORDER BY a.position) FILTER (WHERE a.role = 'responsible') AS responsible_units,
+           count(*) FILTER (WHERE a.role = 'lead') AS n_lead,
+           count(*) FILTER (WHERE a.role = 'responsible') AS n_responsible
+    FROM assignments a JOIN units u USING (unit_id)
+    GROUP BY a.task_id
+), dl AS (
+    SELECT task_id,
+           string_agg(coalesce(raw_text, ''), '；' ORDER BY position) AS deadlines,
+           min(due_date) AS first_due_date,
+           max(due_date) AS last_due_date,
+           bool_or(kind = 'ongoing') AS ongoing
+    FROM deadlines GROUP BY task_id
+), tg AS (
+    SELECT task_id, count(*) AS n_targets FROM targets GROUP BY task_id
+)
+SELECT t.task_id, t.document_id, d.jurisdiction, d.jurisdiction_en, d.year, d.doc_type,
+       p.label AS heading1_label, p.title AS heading1, m.label AS heading2_label, m.title AS heading2,
+       t.seq, t.label, t.text, t.status,
+       r.lead_units, r.responsible_units, coalesce(r.n_lead, 0) AS n_lead, coalesce(r.n_responsible, 0) AS n_responsible,
+       dl.deadlines, dl.first_due_date, dl.last_due_date, coalesce(dl.ongoing, false) AS ongoing,
+       coalesce(tg.n_targets, 0) AS n_targets, t.source_line, t.notes
+FROM tasks t
+JOIN documents d USING (document_id)
+LEFT JOIN measures m ON m.measure_id = t.measure_id
+LEFT JOIN measures p ON p.measure_id = coalesce(m.parent_id, m.measure_id) AND p.level = 1
+LEFT JOIN units_by_role r USING (task_id)
+LEFT JOIN dl USING (task_id)
+LEFT JOIN tg USING (task_id)
+;
+
+-- unit_workload: tasks led and co-owned per agency (sub-units such as 市发改委（市信用办） roll up
+-- to their agency), with the number of documents and the printed forms seen.
+CREATE VIEW unit_workload AS
+SELECT ua.agency_id AS unit_id, ua.agency_name AS name, ua.agency_name_en AS name_en,
+       any_value(a_u.jurisdiction) AS jurisdiction, any_value(a_u.unit_type) AS unit_type,
+       count(DISTINCT a.task_id) FILTER (WHERE a.role = 'lead') AS tasks_led,
+       count(DISTINCT a.task_id) FILTER (WHERE a.role = 'responsible') AS tasks_responsible,
+       count(DISTINCT a.task_id) AS tasks_total,
+       count(DISTINCT t.document_id) AS documents,
+       string_agg(DISTINCT a.name_as_printed, '；' ORDER BY a.name_as_printed) AS printed_as
+FROM assignments a
+JOIN unit_agency ua USING (unit_id)
+JOIN units a_u ON a_u.unit_id = ua.agency_id
+JOIN tasks t USING (task_id)
+GROUP BY ua.agency_id, ua.agency_name, ua.agency_name_en
+;
+
+-- deadline_calendar: tasks and commitments due per month and document (fixed deadlines only).
+CREATE VIEW deadline_calendar AS
+SELECT t.document_id, d.jurisdiction, CAST(date_trunc('month', dl.due_date) AS DATE) AS month,
+       count(DISTINCT dl.task_id) AS tasks_due, count(*) AS commitments
+FROM deadlines dl
+JOIN tasks t USING (task_id)
+JOIN documents d USING (document_id)
+WHERE dl.kind = 'fixed'
+GROUP BY ALL
+;
+
+-- targets_long: one row per target with its task, document and value in the base unit
+-- (100亿元 -> 10000000000 cny).
+CREATE VIEW targets_long AS
+SELECT g.target_id, g.task_id, t.document_id, d.jurisdiction, d.jurisdiction_en, d.year,
+       g.kind, g.metric, g.comparator, g.value, g.unit_raw, g.unit,
+       g.value * mu.factor AS value_base, mu.base_code AS base_unit, mu.dimension,
+       g.baseline_value, g.baseline_value * mu.factor AS baseline_base,
+       g.quote, t.text AS task_text, g.notes
+FROM targets g
+JOIN tasks t USING (task_id)
+JOIN documents d USING (document_id)
+JOIN measurement_units mu ON mu.code = g.unit
+;

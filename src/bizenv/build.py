@@ -1,0 +1,130 @@
+"""``bizenv build``: the DuckDB database, its views and one Parquet file per table.
+
+The build validates first and refuses an invalid corpus.  It writes everything into a
+temporary folder inside ``build/`` and only then moves it into place, so a build that
+fails half-way leaves the previous database and Parquet files as they were.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .findings import Finding
+from .package import Package
+from .tables import connect, load, quote_ident, sql_literal
+
+
+class BuildError(Exception):
+    def __init__(self, message: str, findings: list[Finding] | None = None):
+        super().__init__(message)
+        self.findings = findings or []
+
+
+@dataclass
+class BuildResult:
+    database: Path
+    parquet: Path
+    tables: dict[str, int] = field(default_factory=dict)
+    views: list[str] = field(default_factory=list)
+
+
+def split_statements(sql: str) -> list[str]:
+    """Statements of views.sql: each ends with a line holding only ';'."""
+    statements, current = [], []
+    for line in sql.splitlines():
+        if line.strip() == ";":
+            text = "\n".join(current).strip()
+            if text:
+                statements.append(text)
+            current = []
+        else:
+            current.append(line)
+    if "\n".join(current).strip():
+        statements.append("\n".join(current).strip())
+    return statements
+
+
+def build(pkg: Package, validate_first: bool = True) -> BuildResult:
+    if validate_first:
+        from .validate import validate
+
+        result = validate(pkg)
+        if not result.ok:
+            raise BuildError("the corpus is not valid; nothing was built (run bizenv validate)", result.findings)
+    pkg.build_dir.mkdir(exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=pkg.build_dir))
+    try:
+        out = _write(pkg, tmp)
+        _swap(pkg, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    out.database = pkg.database
+    out.parquet = pkg.build_dir / "parquet"
+    return out
+
+
+def _write(pkg: Package, tmp: Path) -> BuildResult:
+    db = tmp / "bizenv.duckdb"
+    parquet = tmp / "parquet"
+    parquet.mkdir()
+    result = BuildResult(db, parquet)
+    con = connect(str(db))
+    try:
+        loaded = load(con, pkg, keep_row=False)
+        if loaded.findings:
+            raise BuildError("tables could not be loaded", loaded.findings)
+        for name in loaded.tables:
+            _comment(con, pkg, name)
+            result.tables[name] = con.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchone()[0]
+        views_sql = pkg.root / "sql" / "views.sql"
+        if views_sql.exists():
+            for statement in split_statements(views_sql.read_text(encoding="utf-8")):
+                try:
+                    con.execute(statement)
+                except Exception as exc:
+                    raise BuildError(f"sql/views.sql: {str(exc).splitlines()[0]}\n  in: {statement.splitlines()[0]}")
+        result.views = [r[0] for r in con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name").fetchall()]
+        con.execute("CREATE TABLE _package AS SELECT ? AS name, ? AS version",
+                    [pkg.descriptor.get("name"), pkg.descriptor.get("version")])
+        for name in loaded.tables:
+            order = ", ".join(quote_ident(k) for k in pkg.primary_key(name)) or "ALL"
+            target = sql_literal(str(parquet / f"{name}.parquet"))
+            con.execute(f"COPY (SELECT * FROM {quote_ident(name)} ORDER BY {order}) TO {target} (FORMAT parquet)")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return result
+
+
+def _comment(con, pkg: Package, name: str) -> None:
+    """The Table Schema's descriptions, as comments in the database's catalogue."""
+    schema = pkg.schema(name)
+    if schema.get("description"):
+        con.execute(f"COMMENT ON TABLE {quote_ident(name)} IS {sql_literal(schema['description'])}")
+    for f in pkg.fields(name):
+        if f.get("description"):
+            con.execute(f"COMMENT ON COLUMN {quote_ident(name)}.{quote_ident(f['name'])} "
+                        f"IS {sql_literal(f['description'])}")
+
+
+def _swap(pkg: Package, tmp: Path) -> None:
+    """Move the new files into place; the database is replaced in one rename."""
+    final_parquet = pkg.build_dir / "parquet"
+    old = pkg.build_dir / f".old-parquet-{os.getpid()}"
+    if final_parquet.exists():
+        final_parquet.rename(old)
+    (tmp / "parquet").rename(final_parquet)
+    os.replace(tmp / "bizenv.duckdb", pkg.database)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def is_stale(pkg: Package) -> bool:
+    if not pkg.database.exists():
+        return True
+    built = pkg.database.stat().st_mtime
+    return any(f.stat().st_mtime > built for f in pkg.inputs())

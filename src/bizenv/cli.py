@@ -1,0 +1,227 @@
+"""The ``bizenv`` command line.
+
+Every command acts on the data package in the current folder (the nearest
+``datapackage.json`` upward) or on ``--package PATH``.  Exit codes: 0 success,
+1 the corpus is invalid / the query or lookup failed, 2 bad usage or no package,
+3 an unexpected internal error (set BIZENV_DEBUG=1 for the traceback).
+
+Heavy libraries (pandas, pandera, frictionless, duckdb) are imported inside the
+commands that need them, so ``bizenv --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+
+app = typer.Typer(
+    name="bizenv",
+    help="Validate, build and query the open-data corpus of Chinese business-environment policies (优化营商环境).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+PackageOpt = Annotated[
+    Optional[Path],
+    typer.Option("--package", "-p", help="Package folder or datapackage.json (default: nearest one upward)."),
+]
+
+
+class Fmt(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class QueryFmt(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+
+
+class Layer(str, Enum):
+    structure = "structure"
+    rules = "rules"
+    provenance = "provenance"
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"bizenv: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def open_package(path: Optional[Path]):
+    from .package import Package, PackageError
+
+    try:
+        return Package.open(path)
+    except PackageError as exc:
+        fail(str(exc), 2)
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"bizenv {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[
+        Optional[bool], typer.Option("--version", callback=version_callback, is_eager=True, help="Show the version.")
+    ] = None,
+) -> None:
+    """Validate, build and query the corpus. Run a command with --help for its options."""
+
+
+@app.command()
+def validate(
+    package: PackageOpt = None,
+    fmt: Annotated[Fmt, typer.Option("--format", "-f", help="text for people, json for machines.")] = Fmt.text,
+    layer: Annotated[
+        Optional[list[Layer]], typer.Option("--layer", "-l", help="Run only this layer (repeatable).")
+    ] = None,
+) -> None:
+    """Check the corpus: Frictionless schemas and keys, pandera rules, provenance against the sources.
+
+    Reports every problem with file, row/line, column, rule and offending value;
+    exits 1 when there is any error. Never modifies a file.
+
+    Example: bizenv validate --format json > report.json
+    """
+    from .findings import render_json, render_text
+    from .validate import LAYERS
+    from .validate import validate as run_validation
+
+    pkg = open_package(package)
+    layers = tuple(item.value for item in layer) if layer else LAYERS
+    result = run_validation(pkg, layers)
+    render = render_json if fmt == Fmt.json else render_text
+    typer.echo(render(result.findings, result.summary()))
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def build(
+    package: PackageOpt = None,
+    no_validate: Annotated[bool, typer.Option("--no-validate", help="Skip validation (not for releases).")] = False,
+) -> None:
+    """Validate, then write build/bizenv.duckdb (tables, views) and build/parquet/<table>.parquet.
+
+    The build writes to a temporary folder and renames, so a failed build leaves the
+    previous database intact.
+    """
+    from .build import BuildError
+    from .build import build as run_build
+    from .findings import render_text
+
+    pkg = open_package(package)
+    try:
+        result = run_build(pkg, validate_first=not no_validate)
+    except BuildError as exc:
+        if exc.findings:
+            typer.echo(render_text(exc.findings, {}), err=True)
+        fail(str(exc))
+    rel = lambda p: os.path.relpath(p, Path.cwd())  # noqa: E731
+    typer.echo(f"built {rel(result.database)}: {len(result.tables)} tables, {len(result.views)} views "
+               f"({', '.join(result.views)})")
+    typer.echo(f"parquet: {rel(result.parquet)}/ ({sum(result.tables.values())} rows in all)")
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="One SQL statement (SELECT, WITH, DESCRIBE, SHOW, ...).")],
+    package: PackageOpt = None,
+    fmt: Annotated[QueryFmt, typer.Option("--format", "-f", help="Output format.")] = QueryFmt.table,
+) -> None:
+    """Run SQL against the built database, read-only (builds it first if missing or stale).
+
+    Examples:
+
+      bizenv query "SELECT name, tasks_led FROM unit_workload ORDER BY tasks_led DESC LIMIT 5"
+
+      bizenv query "SELECT * FROM targets_long WHERE unit = 'working_day'" --format csv
+    """
+    from .output import render
+    from .query import QueryError, run
+
+    pkg = open_package(package)
+    ensure_built(pkg)
+    try:
+        columns, rows = run(pkg, sql)
+    except QueryError as exc:
+        fail(f"query failed: {exc}")
+    if columns:
+        typer.echo(render(columns, rows, fmt.value))
+
+
+def ensure_built(pkg) -> None:
+    from .build import BuildError, build, is_stale
+
+    if not is_stale(pkg):
+        return
+    typer.echo("bizenv: the database is missing or older than the data; building it first", err=True)
+    try:
+        build(pkg)
+    except BuildError as exc:
+        fail(f"{exc}")
+
+
+@app.command()
+def stats(package: PackageOpt = None) -> None:
+    """Row counts per table and per document."""
+    from .output import render
+    from .stats import stats as run_stats
+
+    pkg = open_package(package)
+    for title, (columns, rows) in run_stats(pkg).items():
+        typer.echo(f"== {title}")
+        typer.echo(render(columns, rows))
+
+
+@app.command()
+def show(
+    task_id: Annotated[str, typer.Argument(help="A task_id, e.g. xianning-2019-t029.")],
+    package: PackageOpt = None,
+) -> None:
+    """Show one task: text, headings, units, deadlines, targets and the source lines it comes from."""
+    from .output import render
+    from .stats import show as run_show
+
+    pkg = open_package(package)
+    info = run_show(pkg, task_id)
+    if info is None:
+        fail(f"no task {task_id!r} (task ids look like xianning-2019-t001)")
+    typer.echo(f"{info['task_id']}  [{info['status']}]  {info['document_id']} #{info['seq']}")
+    typer.echo(f"heading: {info['heading1']} / {info['heading2']}")
+    typer.echo(f"text:    {info['label'] or ''}{info['text'] or '(lost in the source)'}")
+    if info["notes"]:
+        typer.echo(f"notes:   {info['notes']}")
+    for part in ("assignments", "deadlines", "targets"):
+        columns, rows = info[part]
+        typer.echo(f"\n== {part}")
+        typer.echo(render(columns, rows, max_width=50))
+    typer.echo(f"\n== source: {info['source_file']}")
+    for number, line in info["source_lines"]:
+        typer.echo(f"{number:>6} | {line}")
+
+
+def main() -> None:
+    """Entry point: never show a traceback for an unexpected error unless BIZENV_DEBUG is set."""
+    try:
+        app()
+    except Exception as exc:  # pragma: no cover - last line of defence
+        if os.environ.get("BIZENV_DEBUG"):
+            raise
+        typer.echo(f"bizenv: internal error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(3)
