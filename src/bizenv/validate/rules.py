@@ -333,7 +333,7 @@ def check(con, pkg: Package, loaded: list[str]) -> list[Finding]:
                                     table=table, file=pkg.relpath(table) if table in pkg.resources else None))
             continue
         findings += _run(pa, pkg, frames, table, rules)
-    return findings
+    return findings + check_counts(frames, pkg)
 
 
 def _run(pa, pkg: Package, frames: Frames, table: str, rules: list[Rule]) -> list[Finding]:
@@ -363,11 +363,12 @@ def _run(pa, pkg: Package, frames: Frames, table: str, rules: list[Rule]) -> lis
         cases = err.failure_cases
     pk = pkg.primary_key(table)
     findings = []
-    for case in cases.itertuples(index=False):
-        r = by_name.get(case.check)
-        if r is None or case.column != r.column or pd.isna(case.index):
-            continue
-        row = df.loc[case.index]
+    # pandera lists a failing row once per column and leaves out null cells, so take the row
+    # index from whichever column it reports and name the rule's own column.
+    failed = cases.loc[cases["check"].isin(by_name) & cases["index"].notna(), ["check", "index"]].drop_duplicates()
+    for check_name, index in failed.itertuples(index=False):
+        r = by_name[check_name]
+        row = df.loc[index]
         value = row[r.column]
         findings.append(Finding(
             "rules", r.name, r.message, table=table, file=pkg.relpath(table), row=int(row["_row"]),
@@ -375,3 +376,56 @@ def _run(pa, pkg: Package, frames: Frames, table: str, rules: list[Rule]) -> lis
             value=None if pd.isna(value) else str(value),
         ))
     return skipped + findings
+
+
+# --- count assertions (validation/assertions.yaml) ---------------------------------------------------
+
+ASSERTIONS = "validation/assertions.yaml"
+
+COUNTS = {
+    "measures": ("measures", None),
+    "tasks": ("tasks", None),
+    "tasks_damaged": ("tasks", "status != 'ok'"),
+    "assignments": ("assignments", None),
+    "lead_assignments": ("assignments", "role == 'lead'"),
+    "deadlines": ("deadlines", None),
+    "targets": ("targets", None),
+}
+
+
+def check_counts(frames: Frames, pkg: Package) -> list[Finding]:
+    """Compare per-document row counts with validation/assertions.yaml (whole-column comparisons)."""
+    import yaml
+
+    path = pkg.root / ASSERTIONS
+    if not path.exists():
+        return []
+    where = dict(file=ASSERTIONS)
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        return [Finding("rules", "assertions-unreadable", f"cannot be read: {exc}", **where)]
+    tasks_doc = frames["tasks"][["task_id", "document_id"]] if "tasks" in frames else None
+    findings = []
+    for doc_id, counts in spec.items():
+        for name, expected in (counts or {}).items():
+            if name not in COUNTS:
+                findings.append(Finding("rules", "assertion-unknown", f"unknown count {name!r} for {doc_id}",
+                                        key=doc_id, **where))
+                continue
+            table, condition = COUNTS[name]
+            frame = frames.get(table)
+            if frame is None or tasks_doc is None:
+                continue
+            if "document_id" not in frame:
+                frame = frame.merge(tasks_doc, on="task_id", how="left")
+            if condition:
+                frame = frame.query(condition)
+            actual = int((frame["document_id"] == doc_id).sum())
+            low, high = (expected, expected) if isinstance(expected, int) else tuple(expected)
+            if not low <= actual <= high:
+                findings.append(Finding(
+                    "rules", "count-assertion",
+                    f"{doc_id}: {name} is {actual}, asserted {expected} in {ASSERTIONS}",
+                    table=table, key=doc_id, column=name, value=str(actual), **where))
+    return findings

@@ -1,0 +1,191 @@
+"""The CLI through Typer's CliRunner: validate, build, query, stats, show."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+
+import duckdb
+import pytest
+
+from bizenv.cli import app
+from conftest import ROOT, table
+
+
+def read(name: str) -> list[dict]:
+    with (ROOT / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+# --- validate ---------------------------------------------------------------------------------------------
+
+def test_validate_ok(runner, pkg):
+    result = runner.invoke(app, ["validate", "--package", str(pkg)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("valid")
+
+
+def test_validate_finds_package_upward_from_cwd(runner, pkg, monkeypatch):
+    monkeypatch.chdir(pkg / "data")
+    assert runner.invoke(app, ["validate", "--layer", "structure"]).exit_code == 0
+
+
+def test_validate_reports_file_row_column_as_json(runner, pkg):
+    t = table(pkg, "tasks")
+    row = t.find(task_id="xianning-2019-t005")
+    row["seq"] = "five"
+    t.save()
+    result = runner.invoke(app, ["validate", "-p", str(pkg), "--format", "json"])
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["valid"] is False
+    hit = next(f for f in report["findings"] if f["layer"] == "structure")
+    assert (hit["file"], hit["row"], hit["column"], hit["value"]) == ("data/tasks.csv", t.row_number(row), "seq", "five")
+
+
+def test_validate_text_names_file_line_column(runner, pkg):
+    t = table(pkg, "deadlines")
+    row = t.find(task_id="xianning-2019-t002")
+    row["due_date"] = "2019-06-29"
+    t.save()
+    result = runner.invoke(app, ["validate", "-p", str(pkg)])
+    assert result.exit_code == 1
+    assert f"data/deadlines.csv, line {t.row_number(row)}, column due_date" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_no_package_is_a_usage_error(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["validate"])
+    assert result.exit_code == 2
+    assert "no datapackage.json" in result.output
+
+
+# --- build and query ---------------------------------------------------------------------------------------
+
+def test_build_writes_database_views_and_parquet(built_pkg):
+    db = built_pkg / "build" / "bizenv.duckdb"
+    con = duckdb.connect(str(db), read_only=True)
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    assert {"task_overview", "unit_workload", "deadline_calendar", "targets_long"} <= views
+    for name in ("documents", "tasks", "assignments", "deadlines", "targets", "units", "measures"):
+        parquet = built_pkg / "build" / "parquet" / f"{name}.parquet"
+        assert con.execute(f"SELECT count(*) FROM read_parquet('{parquet}')").fetchone()[0] == len(read(name))
+    con.close()
+
+
+def query(runner, root, sql, fmt="json"):
+    result = runner.invoke(app, ["query", sql, "-p", str(root), "--format", fmt])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout) if fmt == "json" else result.stdout
+
+
+def test_task_overview_matches_the_csvs(runner, built_pkg):
+    tasks = read("tasks")
+    rows = query(runner, built_pkg, "SELECT task_id, status, n_lead, n_targets, lead_units FROM task_overview")
+    assert len(rows) == len(tasks) == 72  # 工作措施 1-72 of the Xianning table
+    assert Counter(r["status"] for r in rows) == Counter(t["status"] for t in tasks) == Counter(
+        {"ok": 70, "text_missing": 2})
+    leads = Counter(a["task_id"] for a in read("assignments") if a["role"] == "lead")
+    targets = Counter(t["task_id"] for t in read("targets"))
+    for r in rows:
+        assert r["n_lead"] == leads[r["task_id"]] and r["n_targets"] == targets[r["task_id"]]
+    t029 = next(r for r in rows if r["task_id"] == "xianning-2019-t029")
+    assert t029["lead_units"] == "市发改委"
+
+
+def test_unit_workload_rolls_sub_units_up_to_their_agency(runner, built_pkg):
+    units = {u["unit_id"]: u for u in read("units")}
+    root = {uid: (u["parent_unit_id"] or uid) for uid, u in units.items()}
+    led = Counter()
+    for a in {(a["task_id"], root[a["unit_id"]]) for a in read("assignments") if a["role"] == "lead"}:
+        led[a[1]] += 1
+    rows = query(runner, built_pkg, "SELECT unit_id, name, tasks_led FROM unit_workload ORDER BY tasks_led DESC")
+    assert {r["unit_id"]: r["tasks_led"] for r in rows if r["tasks_led"]} == dict(led)
+    assert rows[0]["name"] == "市市场监管局"
+    drc = next(r for r in rows if r["name"] == "市发改委")
+    assert drc["tasks_led"] == led["xianning-u001"]  # includes 市发改委（市信用办） on tasks 12, 13, 63
+
+
+def test_deadline_calendar_and_targets_long(runner, built_pkg):
+    fixed = Counter(d["due_date"][:7] for d in read("deadlines") if d["kind"] == "fixed")
+    rows = query(runner, built_pkg, "SELECT strftime(month, '%Y-%m') AS m, commitments FROM deadline_calendar")
+    assert {r["m"]: r["commitments"] for r in rows} == dict(fixed)
+    # counted in the source: 25 cells read 2019年12月 and one more is the second half of
+    # 2019年6月底取得明显进展，2019年12月完成; 11 cells read 2019年6月, 3 more start with it
+    assert fixed["2019-12"] == 26 and fixed["2019-06"] == 14
+    money = query(runner, built_pkg, "SELECT value_base FROM targets_long WHERE unit_raw = '亿元'")
+    assert money == [{"value_base": 1e10}]
+
+
+@pytest.mark.parametrize("fmt,marker", [("csv", "task_id,seq\n"), ("markdown", "| task_id | seq |"),
+                                        ("table", "(1 row)")])
+def test_query_formats(runner, built_pkg, fmt, marker):
+    out = query(runner, built_pkg, "SELECT task_id, seq FROM tasks WHERE seq = 29", fmt)
+    assert marker in out and "xianning-2019-t029" in out
+
+
+@pytest.mark.parametrize("sql", ["DELETE FROM tasks", "CREATE TABLE x AS SELECT 1", "UPDATE units SET name = 'x'",
+                                 "SELECT * FROM read_csv('/etc/passwd')", "COPY tasks TO 'out.csv'",
+                                 "SET enable_external_access = true", "SELEC 1"])
+def test_query_refuses_writes_and_bad_sql_in_one_line(runner, built_pkg, sql, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["query", sql, "-p", str(built_pkg)])
+    assert result.exit_code == 1
+    assert result.output.startswith("bizenv: query failed:") and result.output.count("\n") == 1
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_query_builds_a_missing_database(runner, pkg):
+    rows = query(runner, pkg, "SELECT count(*) AS n FROM tasks")
+    assert rows == [{"n": 72}]
+    assert (pkg / "build" / "bizenv.duckdb").exists()
+
+
+def test_build_refuses_an_invalid_corpus_and_keeps_the_old_database(runner, pkg):
+    assert runner.invoke(app, ["build", "-p", str(pkg)]).exit_code == 0
+    db = pkg / "build" / "bizenv.duckdb"
+    before = db.read_bytes()
+    t = table(pkg, "assignments")
+    t.rows[0]["unit_id"] = "xianning-u999"
+    t.save()
+    result = runner.invoke(app, ["build", "-p", str(pkg)])
+    assert result.exit_code == 1 and "nothing was built" in result.output
+    assert db.read_bytes() == before
+
+
+def test_failed_build_half_way_leaves_previous_build_intact(runner, pkg):
+    assert runner.invoke(app, ["build", "-p", str(pkg)]).exit_code == 0
+    before = query(runner, pkg, "SELECT count(*) AS n FROM task_overview")
+    views = pkg / "sql" / "views.sql"
+    views.write_text(views.read_text(encoding="utf-8") + "\nCREATE VIEW broken AS SELECT nope FROM tasks\n;\n",
+                     encoding="utf-8")
+    result = runner.invoke(app, ["build", "-p", str(pkg)])
+    assert result.exit_code == 1 and "sql/views.sql" in result.output
+    con = duckdb.connect(str(pkg / "build" / "bizenv.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM task_overview").fetchone()[0] == before[0]["n"]
+    con.close()
+    assert sorted(p.name for p in (pkg / "build").iterdir()) == ["bizenv.duckdb", "parquet"]
+
+
+# --- stats and show ------------------------------------------------------------------------------------------
+
+def test_stats(runner, pkg):
+    result = runner.invoke(app, ["stats", "-p", str(pkg)])
+    assert result.exit_code == 0
+    line = next(x for x in result.output.splitlines() if x.startswith("xianning-2019 "))
+    assert line.split()[3:8] == ["complete", "36", "72", "2", str(sum(
+        1 for a in read("assignments") if a["role"] == "lead"))]
+
+
+def test_show_prints_the_task_and_its_source_lines(runner, pkg):
+    result = runner.invoke(app, ["show", "xianning-2019-t048", "-p", str(pkg)])
+    assert result.exit_code == 0
+    assert "text_missing" in result.output
+    assert "   345 | 市发改委、" in result.output and "   349 | \t2019年12月" in result.output
+
+
+def test_show_unknown_task(runner, pkg):
+    result = runner.invoke(app, ["show", "nope", "-p", str(pkg)])
+    assert result.exit_code == 1 and "no task 'nope'" in result.output

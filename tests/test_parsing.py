@@ -1,0 +1,98 @@
+"""Deadline parsing, cell splitting, numerals, and the column-table extractor."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from bizenv.cells import split_units
+from bizenv.deadlines import derive_columns, parse_cell
+from bizenv.numerals import cn_to_int
+from conftest import ROOT
+
+
+@pytest.mark.parametrize("cell,expected", [
+    ("2019年6月", [("2019年6月", "fixed", "2019-06-30", "month", None)]),
+    ("2020年2月", [("2020年2月", "fixed", "2020-02-29", "month", None)]),
+    ("2019年3月底前完成，长期推进", [("2019年3月底前完成", "fixed", "2019-03-31", "month", "完成"),
+                                    ("长期推进", "ongoing", None, None, None)]),
+    ("2019年6月底取得明显进展，2019年12月完成", [("2019年6月底取得明显进展", "fixed", "2019-06-30", "month", "取得明显进展"),
+                                              ("2019年12月完成", "fixed", "2019-12-31", "month", "完成")]),
+    ("2021年底", [("2021年底", "fixed", "2021-12-31", "year", None)]),
+    ("2021年第三季度", [("2021年第三季度", "fixed", "2021-09-30", "quarter", None)]),
+    ("2021年4月19日", [("2021年4月19日", "fixed", "2021-04-19", "day", None)]),
+    ("根据省统一安排", [("根据省统一安排", "per_superior", None, None, None)]),
+    ("持续推进", [("持续推进", "ongoing", None, None, None)]),
+    ("\u3000", [("", "none", None, None, None)]),
+])
+def test_parse_cell(cell, expected):
+    got = [(d.raw_text, d.kind, d.due_date, d.precision, d.milestone) for d in parse_cell(cell)]
+    assert got == expected
+
+
+def test_vectorized_derivation_agrees_with_the_parser_on_every_curated_deadline():
+    with (ROOT / "data" / "deadlines.csv").open(encoding="utf-8", newline="") as f:
+        raw = [r["raw_text"] for r in csv.DictReader(f)]
+    raw += ["2021年第三季度", "2021年4月19日", "2024年2月", "2021年底"]
+    derived = derive_columns(pd.Series(raw, dtype="str"))
+    for text, due, precision in zip(raw, derived["due_date"], derived["precision"]):
+        d = parse_cell(text)[0]
+        assert (d.due_date, d.precision) == ((None if pd.isna(due) else due), (None if pd.isna(precision) else precision))
+
+
+def test_split_units_keeps_printed_forms_and_lines():
+    cell = [(161, "市税务局、"), (162, "市财政局")]
+    assert split_units(cell) == [("市税务局", 161), ("市财政局", 162)]
+    assert split_units([(5, "市发改委（市信用办）、市住建局等，各县市区人民政府\u3000")]) == [
+        ("市发改委（市信用办）", 5), ("市住建局等", 5), ("各县市区人民政府", 5)]
+
+
+@pytest.mark.parametrize("text,value", [("一", 1), ("十", 10), ("十一", 11), ("二十", 20), ("二十九", 29), ("7", 7)])
+def test_cn_to_int(text, value):
+    assert cn_to_int(text) == value
+
+
+def test_cn_to_int_rejects_other_text():
+    with pytest.raises(ValueError):
+        cn_to_int("甲")
+
+
+def test_table_extractor_drafts_agree_with_the_curated_rows(tmp_path):
+    """The extractor reproduces every undamaged row; the curated CSVs differ only where notes say why."""
+    out = tmp_path / "draft"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "extract_table.py"),
+                    str(ROOT / "sources" / "000_dafdbac775655222.txt"), "xianning-2019", str(out)], check=True)
+
+    def rows(folder, name, key):
+        with (folder / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+            return {tuple(r[k] for k in key): r for r in csv.DictReader(f)}
+
+    draft = rows(out, "tasks", ["task_id"])
+    curated = rows(ROOT / "data", "tasks", ["task_id"])
+    assert draft.keys() == curated.keys() and len(draft) == 72
+    for key, row in curated.items():
+        differs = [c for c in ("seq", "label", "text", "status", "source_line", "measure_id") if draft[key][c] != row[c]]
+        assert not differs or row["notes"], (key, differs)
+    key = ["task_id", "role", "position"]
+    draft_a, curated_a = rows(out, "assignments", key), rows(ROOT / "data", "assignments", key)
+    for k, row in curated_a.items():
+        d = draft_a.get(k)
+        same = d is not None and all(d[c] == row[c] for c in ("name_as_printed", "source_line"))
+        assert same or row["notes"], k
+    dkey = ["task_id", "position"]
+    draft_d, curated_d = rows(out, "deadlines", dkey), rows(ROOT / "data", "deadlines", dkey)
+    assert draft_d.keys() == curated_d.keys()
+    for k, row in curated_d.items():
+        cols = ("raw_text", "due_date", "precision", "kind", "milestone")
+        assert all(draft_d[k][c] == row[c] for c in cols) or row["notes"], k
+
+
+def test_cli_start_up_imports_no_heavy_library():
+    code = ("import sys, bizenv.cli; heavy = {'pandas', 'pandera', 'frictionless', 'duckdb', 'pyarrow', 'numpy'}; "
+            "print(sorted(heavy & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "[]"

@@ -1,0 +1,351 @@
+"""Each validation layer rejects a broken copy of the package, naming table, row and column.
+
+Every case starts from a valid copy, breaks one thing, and asserts that the expected
+layer reports it at the right place.  The valid copy itself must pass.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import findings, rules_of, table
+
+
+def test_the_corpus_is_valid(pkg):
+    assert findings(pkg) == []
+
+
+# --- layer 1: structure (Frictionless) ---------------------------------------------------------------
+
+def wrong_type(root):
+    t = table(root, "tasks")
+    row = t.find(task_id="xianning-2019-t005")
+    row["seq"] = "five"
+    t.save()
+    return "tasks", t.row_number(row), "seq"
+
+
+def duplicate_key(root):
+    t = table(root, "assignments")
+    row = t.find(task_id="xianning-2019-t010", role="lead", position="1")
+    t.rows.append(dict(row))
+    t.save()
+    return "assignments", len(t.rows) + 1, None
+
+
+def dangling_foreign_key(root):
+    t = table(root, "assignments")
+    row = t.find(task_id="xianning-2019-t003", role="lead", position="2")
+    row["unit_id"] = "xianning-u999"
+    t.save()
+    return "assignments", t.row_number(row), None
+
+
+def impossible_date(root):
+    t = table(root, "deadlines")
+    row = t.find(task_id="xianning-2019-t001")
+    row["due_date"] = "2019-02-30"
+    t.save()
+    return "deadlines", t.row_number(row), "due_date"
+
+
+def bad_enum(root):
+    t = table(root, "tasks")
+    row = t.find(task_id="xianning-2019-t002")
+    row["status"] = "missing"
+    t.save()
+    return "tasks", t.row_number(row), "status"
+
+
+def missing_required(root):
+    t = table(root, "units")
+    row = t.find(unit_id="xianning-u003")
+    row["name_en"] = ""
+    t.save()
+    return "units", t.row_number(row), "name_en"
+
+
+def bad_pattern(root):
+    t = table(root, "documents")
+    row = t.find(document_id="xianning-2019")
+    row["source_sha256"] = row["source_sha256"].upper()
+    t.save()
+    return "documents", t.row_number(row), "source_sha256"
+
+
+@pytest.mark.parametrize("breaker", [wrong_type, duplicate_key, dangling_foreign_key, impossible_date, bad_enum,
+                                     missing_required, bad_pattern])
+def test_structure_layer_rejects(pkg, breaker):
+    name, row, column = breaker(pkg)
+    found = [f for f in findings(pkg, ["structure"]) if f.table == name]
+    assert found, f"{breaker.__name__} was not caught"
+    assert any(f.row == row and (column is None or f.column == column) for f in found), found
+    assert all(f.file == f"data/{name}.csv" for f in found)
+
+
+def test_structure_reports_primary_key_of_the_row(pkg):
+    dangling_foreign_key(pkg)
+    [f] = [f for f in findings(pkg, ["structure"]) if f.rule == "foreign-key"]
+    assert f.key == "xianning-2019-t003, lead, 2"
+
+
+# --- layer 2: rules (pandera) ---------------------------------------------------------------------------
+
+def date_not_matching_text(root):
+    t = table(root, "deadlines")
+    row = t.find(task_id="xianning-2019-t002")
+    row["due_date"] = "2019-06-29"
+    t.save()
+    return "deadline-date-matches-text", "deadlines", t.row_number(row)
+
+
+def date_outside_window(root):
+    t = table(root, "deadlines")
+    row = t.find(task_id="xianning-2019-t002")
+    row.update(raw_text="2039年6月", due_date="2039-06-30")
+    t.save()
+    return "deadline-in-window", "deadlines", t.row_number(row)
+
+
+def fixed_without_date(root):
+    t = table(root, "deadlines")
+    row = t.find(task_id="xianning-2019-t001")
+    row.update(due_date="", precision="")
+    t.save()
+    return "deadline-fixed-has-date", "deadlines", t.row_number(row)
+
+
+def percent_out_of_range(root):
+    t = table(root, "targets")
+    row = t.find(target_id="xianning-2019-t006-v1")
+    row["value"] = "110"
+    t.save()
+    return "target-percent-range", "targets", t.row_number(row)
+
+
+def ok_task_without_lead(root):
+    t = table(root, "assignments")
+    t.rows = [r for r in t.rows if not (r["task_id"] == "xianning-2019-t011" and r["role"] == "lead")]
+    t.save()
+    tasks = table(root, "tasks")
+    return "task-has-lead", "tasks", tasks.row_number(tasks.find(task_id="xianning-2019-t011"))
+
+
+def inherited_without_merged_cells(root):
+    t = table(root, "assignments")
+    row = t.find(task_id="xianning-2019-t012", role="responsible", position="1")
+    row["inherited"] = "true"
+    t.save()
+    return "inherited-needs-merged-cells", "assignments", t.row_number(row)
+
+
+def seq_gap(root):
+    for name in ("assignments", "deadlines", "targets"):
+        t = table(root, name)
+        t.rows = [r for r in t.rows if r["task_id"] != "xianning-2019-t005"]
+        t.save()
+    t = table(root, "tasks")
+    t.rows = [r for r in t.rows if r["task_id"] != "xianning-2019-t005"]
+    t.save()
+    return "task-seq-contiguous", "tasks", t.row_number(t.find(task_id="xianning-2019-t006"))
+
+
+def status_contradicts_text(root):
+    t = table(root, "tasks")
+    row = t.find(task_id="xianning-2019-t029")
+    row["status"] = "ok"
+    t.save()
+    return "task-status-text", "tasks", t.row_number(row)
+
+
+def damage_without_note(root):
+    t = table(root, "tasks")
+    row = t.find(task_id="xianning-2019-t048")
+    row["notes"] = ""
+    t.save()
+    return "task-damage-noted", "tasks", t.row_number(row)
+
+
+def task_id_not_derived(root):
+    t = table(root, "tasks")
+    row = t.find(task_id="xianning-2019-t007")
+    row["seq"] = "70"
+    t.save()
+    return "task-id-form", "tasks", t.row_number(row)
+
+
+def assignment_positions_skip(root):
+    t = table(root, "assignments")
+    row = t.find(task_id="xianning-2019-t001", role="lead", position="2")
+    row["position"] = "3"
+    t.save()
+    return "assignment-position", "assignments", t.row_number(row)
+
+
+def unit_mapped_inconsistently(root):
+    t = table(root, "targets")
+    row = t.find(target_id="xianning-2019-t023-v1")
+    row["unit"] = "day"
+    t.save()
+    return "target-unit-consistent", "targets", t.row_number(row)
+
+
+def measure_gap(root):
+    t = table(root, "measures")
+    row = t.find(measure_id="xianning-2019-s1.2")
+    row.update(seq="9", measure_id="xianning-2019-s1.9")
+    t.save()
+    tasks = table(root, "tasks")
+    for r in tasks.rows:
+        if r["measure_id"] == "xianning-2019-s1.2":
+            r["measure_id"] = "xianning-2019-s1.9"
+    tasks.save()
+    # the hole is reported on the heading after it: (三), whose predecessor (二) is gone
+    return "measure-seq-contiguous", "measures", t.row_number(t.find(measure_id="xianning-2019-s1.3"))
+
+
+def pending_document_with_tasks(root):
+    t = table(root, "documents")
+    row = t.find(document_id="xianning-2019")
+    row["curation_status"] = "pending"
+    t.save()
+    return "document-curation-status", "documents", t.row_number(row)
+
+
+@pytest.mark.parametrize("breaker", [date_not_matching_text, date_outside_window, fixed_without_date,
+                                     percent_out_of_range, ok_task_without_lead, inherited_without_merged_cells,
+                                     seq_gap, status_contradicts_text, damage_without_note, task_id_not_derived,
+                                     assignment_positions_skip, unit_mapped_inconsistently, measure_gap,
+                                     pending_document_with_tasks])
+def test_rules_layer_rejects(pkg, breaker):
+    rule, name, row = breaker(pkg)
+    found = findings(pkg, ["rules"])
+    hits = [f for f in found if f.rule == rule]
+    assert hits, f"{breaker.__name__}: rule {rule} did not fire; got {rules_of(found)}"
+    assert any(f.table == name and f.row == row and f.file == f"data/{name}.csv" for f in hits), hits
+
+
+def test_lead_rule_accepts_a_note(pkg):
+    ok_task_without_lead(pkg)
+    t = table(pkg, "tasks")
+    t.find(task_id="xianning-2019-t011")["notes"] = "The lead-unit cell is empty in the source."
+    t.save()
+    assert "task-has-lead" not in rules_of(findings(pkg, ["rules"]))
+
+
+def test_recorded_gap_is_allowed_and_a_false_gap_is_not(pkg):
+    seq_gap(pkg)
+    gaps = table(pkg, "numbering_gaps")
+    gaps.rows.append({"document_id": "xianning-2019", "scope": "task", "missing_seq": "5",
+                      "notes": "No row 5 in the source."})
+    gaps.save()
+    assert rules_of(findings(pkg, ["rules"])) == {"count-assertion"}  # 71 tasks where 72 are asserted
+    gaps.rows.append({"document_id": "xianning-2019", "scope": "task", "missing_seq": "6", "notes": "wrong"})
+    gaps.save()
+    assert "gap-not-printed" in rules_of(findings(pkg, ["rules"]))
+
+
+def test_count_assertion(pkg):
+    path = pkg / "validation" / "assertions.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("tasks: 72", "tasks: 73"), encoding="utf-8")
+    [hit] = [f for f in findings(pkg, ["rules"]) if f.rule == "count-assertion"]
+    assert hit.file == "validation/assertions.yaml" and hit.value == "72"
+
+
+# --- layer 3: provenance ---------------------------------------------------------------------------------
+
+def changed_source_byte(root):
+    path = root / "sources" / "000_dafdbac775655222.txt"
+    data = bytearray(path.read_bytes())
+    data[-2] = data[-2] ^ 0x01
+    path.write_bytes(bytes(data))
+    return "source-sha256", "documents", "source_sha256"
+
+
+def task_text_changed(root):
+    t = table(root, "tasks")
+    row = t.find(task_id="xianning-2019-t010")
+    row["text"] = row["text"].replace("，", ",", 1)
+    t.save()
+    return "verbatim-line", "tasks", "text"
+
+
+def name_not_printed(root):
+    t = table(root, "assignments")
+    row = t.find(task_id="xianning-2019-t014", role="lead", position="1")
+    row["name_as_printed"] = "市发展改革委"
+    t.save()
+    return "verbatim-line", "assignments", "name_as_printed"
+
+
+def wrong_source_line(root):
+    t = table(root, "deadlines")
+    row = t.find(task_id="xianning-2019-t015")
+    row["source_line"] = str(int(row["source_line"]) + 7)
+    t.save()
+    return "verbatim-line", "deadlines", "raw_text"
+
+
+def quote_not_in_task(root):
+    t = table(root, "targets")
+    row = t.find(target_id="xianning-2019-t027-v1")
+    row["quote"] = row["quote"].replace("100", "90")
+    row["value"] = "90"
+    t.save()
+    return "verbatim-task-text", "targets", "quote"
+
+
+def value_not_in_quote(root):
+    t = table(root, "targets")
+    row = t.find(target_id="xianning-2019-t033-v1")
+    row["value"] = "25"
+    t.save()
+    return "verbatim-field", "targets", "value"
+
+
+def heading_changed(root):
+    t = table(root, "measures")
+    row = t.find(measure_id="xianning-2019-s2.6")
+    row["label"] = "(六)"  # printed with full-width brackets
+    t.save()
+    return "verbatim-line", "measures", "label"
+
+
+@pytest.mark.parametrize("breaker", [changed_source_byte, task_text_changed, name_not_printed, wrong_source_line,
+                                     quote_not_in_task, value_not_in_quote, heading_changed])
+def test_provenance_layer_rejects(pkg, breaker):
+    rule, name, column = breaker(pkg)
+    found = findings(pkg, ["provenance"])
+    assert any(f.rule == rule and f.table == name and f.column == column and f.row for f in found), found
+
+
+def test_value_spanning_lines_is_found_from_its_first_line(pkg):
+    """A cell that wraps (task 22's lead cell: 市税务局、 / 市财政局) is traced across the lines."""
+    t = table(pkg, "assignments")
+    row = t.find(task_id="xianning-2019-t022", role="lead", position="1")
+    row["name_as_printed"] = "市税务局、\n市财政局"
+    t.save()
+    assert findings(pkg, ["provenance"]) == []
+    row["source_line"] = str(int(row["source_line"]) + 1)
+    t.save()
+    assert rules_of(findings(pkg, ["provenance"])) == {"verbatim-line"}
+
+
+def test_findings_name_the_physical_line_when_a_cell_holds_a_line_break(pkg):
+    t = table(pkg, "assignments")
+    t.find(task_id="xianning-2019-t001", role="lead", position="1")["notes"] = "two\nlines"
+    row = t.find(task_id="xianning-2019-t002", role="lead", position="1")
+    row["unit_id"] = "xianning-u999"
+    t.save()
+    [f] = findings(pkg, ["structure"])
+    assert f.row == t.row_number(row) and f.line == f.row + 1
+
+
+def test_validation_changes_no_file(pkg):
+    import hashlib
+
+    task_text_changed(pkg)
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in pkg.rglob("*") if p.is_file()}
+    assert findings(pkg)
+    after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in pkg.rglob("*") if p.is_file()}
+    assert before == after
