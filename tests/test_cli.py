@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from collections import Counter
 
 import duckdb
@@ -189,3 +190,37 @@ def test_show_prints_the_task_and_its_source_lines(runner, pkg):
 def test_show_unknown_task(runner, pkg):
     result = runner.invoke(app, ["show", "nope", "-p", str(pkg)])
     assert result.exit_code == 1 and "no task 'nope'" in result.output
+
+
+# --- generated and hand-written docs stay true ------------------------------------------------------------
+
+def test_data_dictionary_is_current_and_the_check_can_fail(runner, pkg):
+    shutil.copytree(ROOT / "docs", pkg / "docs")
+    assert runner.invoke(app, ["dictionary", "--check", "-p", str(pkg)]).exit_code == 0
+    schema = pkg / "schemas" / "tasks.json"
+    schema.write_text(schema.read_text(encoding="utf-8").replace("verbatim as printed", "as printed"),
+                      encoding="utf-8")
+    result = runner.invoke(app, ["dictionary", "--check", "-p", str(pkg)])
+    assert result.exit_code == 1 and "out of date" in result.output
+
+
+def test_readme_corpus_table_matches_the_data():
+    """The README's table of the corpus gives each document's status and counts as the data has them."""
+    rows = {}
+    for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 8 and cells[0].startswith("`") and cells[3] in ("complete", "pending"):
+            rows[cells[0].strip("`")] = cells
+    docs = {d["document_id"]: d for d in read("documents")}
+    assert rows.keys() == docs.keys()
+    tasks = read("tasks")
+    task_doc = {t["task_id"]: t["document_id"] for t in tasks}
+    for doc_id, cells in rows.items():
+        assert cells[3] == docs[doc_id]["curation_status"]
+        if cells[3] == "pending":
+            continue
+        damaged = sum(1 for t in tasks if t["document_id"] == doc_id and t["status"] != "ok")
+        n_tasks = sum(1 for t in tasks if t["document_id"] == doc_id)
+        assert cells[4] == f"{n_tasks} ({damaged} damaged)"
+        for i, name in ((5, "assignments"), (6, "deadlines"), (7, "targets")):
+            assert int(cells[i]) == sum(1 for r in read(name) if task_doc[r["task_id"]] == doc_id), name

@@ -216,6 +216,30 @@ def show(
         typer.echo(f"{number:>6} | {line}")
 
 
+@app.command()
+def dictionary(
+    package: PackageOpt = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write, relative to the package.")] = Path(
+        "docs/data-dictionary.md"),
+    check: Annotated[bool, typer.Option("--check", help="Only check that the file is up to date.")] = False,
+) -> None:
+    """Write the data dictionary generated from the Table Schemas (or --check that it is current)."""
+    from .dictionary import render
+
+    pkg = open_package(package)
+    text = render(pkg)
+    path = output if output.is_absolute() else pkg.root / output
+    if check:
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != text:
+            fail(f"{output} is out of date: run bizenv dictionary")
+        typer.echo(f"{output} is up to date")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {output}")
+
+
 def main() -> None:
     """Entry point: never show a traceback for an unexpected error unless BIZENV_DEBUG is set."""
     try:
