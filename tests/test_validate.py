@@ -349,3 +349,29 @@ def test_validation_changes_no_file(pkg):
     assert findings(pkg)
     after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in pkg.rglob("*") if p.is_file()}
     assert before == after
+
+
+# --- broken files: clear findings, never a crash ---------------------------------------------------------------
+
+def test_ragged_row_is_reported_and_dependent_checks_say_they_did_not_run(pkg):
+    path = pkg / "data" / "tasks.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[4] += ",extra"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    found = findings(pkg)
+    assert any(f.rule == "extra-cell" and f.file == "data/tasks.csv" and f.line == 5 for f in found)
+    assert {"table-not-loaded", "check-not-run", "rule-not-run"} <= rules_of(found)
+
+
+def test_byte_order_mark_is_named(pkg):
+    path = pkg / "data" / "deadlines.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    [bom] = [f for f in findings(pkg, ["rules"]) if f.rule == "byte-order-mark"]
+    assert (bom.file, bom.line) == ("data/deadlines.csv", 1)
+
+
+def test_non_utf8_file_is_reported(pkg):
+    path = pkg / "data" / "units.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))
+    found = findings(pkg)
+    assert any(f.rule == "encoding-error" and f.file == "data/units.csv" for f in found)

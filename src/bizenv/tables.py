@@ -86,6 +86,11 @@ def load(con, pkg: Package, tables: list[str] | None = None, keep_row: bool = Tr
             findings.append(Finding("load", "table-not-loaded", f"cannot be read as CSV: {first_line(exc)}",
                                     table=name, file=pkg.relpath(name)))
             continue
+        if header and header[0].startswith("\ufeff"):
+            findings.append(Finding("load", "byte-order-mark",
+                                    "the file starts with a byte-order mark (BOM); save it as UTF-8 without BOM",
+                                    table=name, file=pkg.relpath(name), row=1, line=1, column=names[0]))
+            continue
         if [h.strip('"') for h in header] != names:
             findings.append(Finding("load", "header-mismatch",
                                     f"header does not match the Table Schema (expected: {','.join(names)})",
