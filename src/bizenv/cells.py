@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-# Separators between agencies inside a 牵头单位 / 责任单位 cell.
+# Separators between agencies inside a 牵头单位 / 责任单位 cell; a separator inside brackets
+# (各县(市、区)人民政府) belongs to the name.
 UNIT_SEPARATORS = "、，,；;"
-UNIT_SPLIT_RE = re.compile(f"[{UNIT_SEPARATORS}]")
+OPEN, CLOSE = "(（〔[", ")）〕]"
 # Whitespace that pads cells in the flattened tables (ASCII, ideographic space, NBSP).
 PAD = " \t\u3000\u00a0"
 
@@ -20,11 +21,49 @@ def split_units(lines: list[tuple[int, str]]) -> list[tuple[str, int]]:
     """
     names: list[tuple[str, int]] = []
     for line_no, text in lines:
-        for part in UNIT_SPLIT_RE.split(text):
+        for part in split_outside_brackets(text, UNIT_SEPARATORS):
             name = part.strip(PAD)
             if name:
                 names.append((name, line_no))
     return names
+
+
+def split_outside_brackets(text: str, separators: str) -> list[str]:
+    parts, current, depth = [], [], 0
+    for ch in text:
+        if ch in OPEN:
+            depth += 1
+        elif ch in CLOSE and depth:
+            depth -= 1
+        if ch in separators and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+WS_RE = re.compile(r"[ \t\u3000\u00a0\r\n]+")
+CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef\u2018-\u201f\u2014\u2026"
+GAP_RE = re.compile(rf"(?<=[{CJK}])[ \t\u3000\u00a0\r\n]+|[ \t\u3000\u00a0\r\n]+(?=[{CJK}])")
+
+
+def clean_text(text: str) -> str:
+    """The readable form of a printed text (``text_clean``): one documented normalization.
+
+    1. Line breaks and runs of spaces next to a CJK character or CJK punctuation are
+       removed (PDF extraction breaks words: "牵 头单位", "宗\n地" -> "牵头单位", "宗地");
+    2. other runs of whitespace become one space ("2000千伏安及以下" stays, "A B" stays);
+    3. leading and trailing whitespace is removed.
+    Characters are never changed or added: the result is the printed text minus whitespace.
+    """
+    return WS_RE.sub(" ", GAP_RE.sub("", text)).strip()
+
+
+def squeeze(text: str) -> str:
+    """``text`` without any whitespace, for matching labels broken by stray spaces."""
+    return WS_RE.sub("", text)
 
 
 def strip_pad(text: str) -> str:

@@ -82,9 +82,10 @@ def parse_segment(segment: str) -> Deadline:
         rest = text[m.end():]
         rest = QUALIFIER_RE.sub("", rest).strip()
         return Deadline(text, "fixed", due, precision, rest or None)
-    if PER_SUPERIOR_RE.search(text):
+    squeezed = re.sub(r"\s+", "", text)  # PDF-broken words: "长 期推进"
+    if PER_SUPERIOR_RE.search(squeezed):
         return Deadline(text, "per_superior")
-    if any(word in text for word in ONGOING_WORDS):
+    if any(word in squeezed for word in ONGOING_WORDS):
         return Deadline(text, "ongoing")
     return Deadline(text, "none")
 

@@ -31,11 +31,12 @@ def _constraints(field: dict) -> str:
     for key, word in (("minimum", "≥"), ("maximum", "≤")):
         if key in c:
             parts.append(f"{word} {c[key]}")
-    if "verbatim" in field:
-        spec = field["verbatim"]
+    specs = field.get("verbatim") or []
+    for spec in specs if isinstance(specs, list) else [specs]:
         where = {"line": f"on the source line in `{spec.get('line_field')}`", "document": "in the document's source",
                  "task_text": "in its task's text", "field": f"in `{spec.get('field')}`"}.get(spec.get("in"), "")
-        parts.append(f"verbatim {where}")
+        when = " and ".join(f"{k} = {v}" for k, v in spec.get("when", {}).items())
+        parts.append(f"verbatim {where}" + (f" where {when}" if when else ""))
     return "; ".join(parts)
 
 

@@ -6,7 +6,8 @@
   (a value with line breaks spans that many lines from there); ``{"in": "document"}``
   anywhere in its document; ``{"in": "task_text"}`` inside the text of the row's
   task; ``{"in": "field", "field": F}`` inside column F of the same row (numbers as
-  printed: 10.0 is looked for as "10").
+  printed: 10.0 is looked for as "10").  A spec may carry ``"when": {column: value}`` to
+  apply to those rows only, and a field may list several specs.
 
 The checks are compiled from the schemas into DuckDB SQL over whole tables.
 """
@@ -30,15 +31,14 @@ def check(con, pkg: Package, loaded: list[str]) -> list[Finding]:
 
     for table in loaded:
         for field in pkg.fields(table):
-            spec = field.get("verbatim")
-            if not spec:
-                continue
-            try:
-                findings += verbatim(con, pkg, table, field["name"], spec)
-            except duckdb.Error as exc:  # a table it needs did not load (reported by then) or data too broken
-                findings.append(Finding("provenance", "check-not-run",
-                                        f"verbatim check of {field['name']} not run: {str(exc).splitlines()[0]}",
-                                        table=table, file=pkg.relpath(table), column=field["name"]))
+            specs = field.get("verbatim") or []
+            for spec in specs if isinstance(specs, list) else [specs]:
+                try:
+                    findings += verbatim(con, pkg, table, field["name"], spec)
+                except duckdb.Error as exc:  # a table it needs did not load (reported by then), or broken data
+                    findings.append(Finding("provenance", "check-not-run",
+                                            f"verbatim check of {field['name']} not run: {str(exc).splitlines()[0]}",
+                                            table=table, file=pkg.relpath(table), column=field["name"]))
     return findings
 
 
@@ -108,6 +108,8 @@ def verbatim(con, pkg: Package, table: str, column: str, spec: dict) -> list[Fin
     value = as_text(f"t.{q(column)}", ftype)
     base = f"SELECT t._row AS _row, {key_sql} AS _key, {value} AS _value"
     nonempty = f"t.{q(column)} IS NOT NULL AND {value} <> ''"
+    for when_col, when_value in spec.get("when", {}).items():  # the check applies to these rows only
+        nonempty += f" AND t.{q(when_col)} = '{when_value.replace(chr(39), chr(39) * 2)}'"
     if where_in == "line":
         located = document_of(pkg, table)
         line_field = spec["line_field"]

@@ -1,0 +1,116 @@
+"""The draft every layout extractor fills: rows for all tables, in the corpus's column names.
+
+Drafts are never the corpus.  ``bizenv audit`` compares them with the curated rows so that
+every hand correction is visible (and must be explained in the curated row's notes).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..cells import PAD, clean_text, split_units
+from ..deadlines import DATE_RE, parse_cell, parse_segment
+
+TABLES = ("measures", "tasks", "assignments", "deadlines", "targets", "units")
+
+# Candidate quantities in a task text: a number (digits may be broken by a space where the
+# source lost a decimal point) followed by a unit of measure.
+TARGET_RE = re.compile(
+    r"(?P<number>\d+(?:[.．]\d+)?)\s*(?P<unit>个工作日|工作日|个环节|个百分点|天|日|小时|％|%|亿元|万元|元|项|件|千瓦|千伏安|"
+    r"公里|米|个月|年|次|份|户|家|个)"
+)
+# A dated commitment inside a task text: the date phrase and its clause, up to the next
+# clause separator.
+TEXT_DEADLINE_RE = re.compile(
+    r"(?:确保)?(?:到|于|在)?(?:19|20)\d{2}年(?:\d{1,2}月)?(?:底|末)?(?:前|以前|之前)?[^，。；,;]*"
+)
+
+
+@dataclass
+class Draft:
+    document_id: str
+    rows: dict[str, list[dict]] = field(default_factory=lambda: {t: [] for t in TABLES})
+
+    # -- outline ----------------------------------------------------------------------------------
+    def measure(self, level: int, seq: int, label: str, title: str, line: int, parent: dict | None = None,
+                body: str = "", body_line: int | None = None) -> dict:
+        measure_id = f"{parent['measure_id']}.{seq}" if parent else f"{self.document_id}-s{seq}"
+        row = {
+            "measure_id": measure_id, "document_id": self.document_id,
+            "parent_id": parent["measure_id"] if parent else "", "level": level, "seq": seq, "label": label,
+            "title": title, "body": body, "body_line": body_line or "", "position": len(self.rows["measures"]) + 1,
+            "status": "ok", "source_line": line,
+        }
+        self.rows["measures"].append(row)
+        return row
+
+    # -- tasks ------------------------------------------------------------------------------------
+    def task(self, seq: int, label: str, text: str, measure: dict | None, line: int | None,
+             status: str = "ok") -> str:
+        task_id = f"{self.document_id}-t{seq:03d}"
+        self.rows["tasks"].append({
+            "task_id": task_id, "document_id": self.document_id,
+            "measure_id": measure["measure_id"] if measure else "", "seq": seq, "label": label, "text": text,
+            "text_clean": clean_text(text), "status": status, "source_line": line or "",
+        })
+        if text:
+            self.targets(task_id, text)
+        return task_id
+
+    def assign(self, task_id: str, role: str, pieces: list[tuple[int, str]], inherited: bool = False) -> None:
+        for position, (name, line) in enumerate(split_units(pieces), start=1):
+            self.rows["assignments"].append({
+                "task_id": task_id, "role": role, "position": position, "name_as_printed": name,
+                "inherited": "true" if inherited else "false", "source_line": line,
+            })
+
+    def deadlines_from_cell(self, task_id: str, cell: str, line: int | None, inherited: bool = False) -> None:
+        for position, d in enumerate(parse_cell(cell), start=1):
+            self._deadline(task_id, position, d, "column", line if d.raw_text else line, inherited)
+
+    def deadlines_from_text(self, task_id: str, text: str, line: int | None) -> None:
+        found = [m.group(0).strip(PAD) for m in TEXT_DEADLINE_RE.finditer(text)]
+        if not found:
+            self._deadline(task_id, 1, parse_segment(""), "text", None, False)
+        for position, raw in enumerate(found, start=1):
+            d = parse_segment(raw)
+            m = DATE_RE.search(raw)
+            milestone = raw[m.end():].lstrip("底末前以之").strip(PAD) if m else ""
+            self._deadline(task_id, position, d, "text", line, False, milestone=milestone)
+
+    def _deadline(self, task_id, position, d, source, line, inherited, milestone=None) -> None:
+        self.rows["deadlines"].append({
+            "task_id": task_id, "position": position, "raw_text": d.raw_text, "due_date": d.due_date or "",
+            "precision": d.precision or "", "kind": d.kind,
+            "milestone": (d.milestone if milestone is None else milestone) or "", "source": source,
+            "inherited": "true" if inherited else "false", "source_line": line if line else "",
+        })
+
+    def targets(self, task_id: str, text: str) -> None:
+        for m in TARGET_RE.finditer(text):
+            self.rows["targets"].append({
+                "task_id": task_id, "quote": m.group(0), "value": m.group("number"), "unit_raw": m.group("unit"),
+            })
+
+    # -- output -----------------------------------------------------------------------------------
+    def finish(self) -> "Draft":
+        names = dict.fromkeys(re.sub("等$", "", a["name_as_printed"]) for a in self.rows["assignments"])
+        self.rows["units"] = [{"name": n} for n in names]
+        return self
+
+    def write(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, rows in self.rows.items():
+            if not rows:
+                continue
+            with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as f:
+                w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+                w.writeheader()
+                w.writerows(rows)
+
+
+def read_lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").split("\n")
