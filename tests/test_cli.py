@@ -224,3 +224,31 @@ def test_readme_corpus_table_matches_the_data():
         assert cells[4] == f"{n_tasks} ({damaged} damaged)"
         for i, name in ((5, "assignments"), (6, "deadlines"), (7, "targets")):
             assert int(cells[i]) == sum(1 for r in read(name) if task_doc[r["task_id"]] == doc_id), name
+
+
+# --- extract and audit -------------------------------------------------------------------------------------
+
+def test_extract_writes_drafts_outside_the_corpus(runner, pkg):
+    result = runner.invoke(app, ["extract", "xianning-2019", "-p", str(pkg)])
+    assert result.exit_code == 0, result.output
+    assert (pkg / "drafts" / "xianning-2019" / "tasks.csv").exists()
+
+
+def test_audit_passes_when_every_hand_correction_is_explained(runner, pkg):
+    result = runner.invoke(app, ["audit", "xianning-2019", "-p", str(pkg), "--all"])
+    assert result.exit_code == 0, result.output
+    assert "xianning-2019-t029" in result.stdout  # the hand reading of the damaged row is listed
+
+
+def test_audit_fails_on_an_unexplained_correction(runner, pkg):
+    t = table(pkg, "assignments")
+    t.find(task_id="xianning-2019-t029", role="lead", position="1")["notes"] = ""
+    t.save()
+    tasks = table(pkg, "tasks")
+    row = tasks.find(task_id="xianning-2019-t030")
+    row["source_line"] = "220"
+    tasks.save()
+    result = runner.invoke(app, ["audit", "xianning-2019", "-p", str(pkg)])
+    assert result.exit_code == 1
+    assert "xianning-2019-t030" in result.stdout and "source_line" in result.stdout
+    assert "2 unexplained" in result.output

@@ -375,3 +375,50 @@ def test_non_utf8_file_is_reported(pkg):
     path.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))
     found = findings(pkg)
     assert any(f.rule == "encoding-error" and f.file == "data/units.csv" for f in found)
+
+
+def test_text_clean_is_recomputed(pkg):
+    t = table(pkg, "tasks")
+    row = t.find(task_id="xianning-2019-t003")
+    row["text_clean"] = row["text_clean"].replace("PPP", "P P P", 1)
+    t.save()
+    [hit] = [f for f in findings(pkg, ["rules"]) if f.rule == "task-text-clean"]
+    assert hit.row == t.row_number(row) and hit.column == "text_clean"
+
+
+def test_inherited_deadline_needs_merged_cells_and_a_cell_above(pkg):
+    t = table(pkg, "deadlines")
+    row = t.find(task_id="xianning-2019-t010")
+    row["inherited"] = "true"
+    t.save()
+    assert "deadline-inherited-needs-merged-cells" in rules_of(findings(pkg, ["rules"]))
+    docs = table(pkg, "documents")
+    docs.find(document_id="xianning-2019")["merged_cells"] = "true"
+    docs.save()
+    assert "deadline-inherited-needs-merged-cells" in rules_of(findings(pkg, ["rules"]))  # line 79 is the task's own
+    row["source_line"] = "72"
+    row["raw_text"] = "持续推进"
+    row.update(kind="ongoing", due_date="", precision="")
+    t.save()
+    assert "deadline-inherited-needs-merged-cells" not in rules_of(findings(pkg, ["rules"]))
+
+
+def test_text_deadline_must_quote_the_task_text(pkg):
+    t = table(pkg, "deadlines")
+    row = t.find(task_id="xianning-2019-t001")
+    row["source"] = "text"
+    t.save()
+    found = findings(pkg, ["provenance"])
+    assert any(f.rule == "verbatim-task-text" and f.table == "deadlines" and f.column == "raw_text" for f in found)
+
+
+def test_a_reading_of_a_damaged_number_is_not_looked_for_verbatim(pkg):
+    t = table(pkg, "targets")
+    row = t.find(target_id="xianning-2019-t033-v1")
+    row["value"] = "21"
+    t.save()
+    assert "verbatim-field" in rules_of(findings(pkg, ["provenance"]))
+    row["value_status"] = "reading"
+    row["notes"] = "test reading"
+    t.save()
+    assert "verbatim-field" not in rules_of(findings(pkg, ["provenance"]))

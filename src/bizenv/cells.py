@@ -68,3 +68,8 @@ def squeeze(text: str) -> str:
 
 def strip_pad(text: str) -> str:
     return text.strip(PAD)
+
+
+def clean_series(series):
+    """:func:`clean_text` over a whole pandas Series of strings (vectorized, same regexes)."""
+    return series.str.replace(GAP_RE, "", regex=True).str.replace(WS_RE, " ", regex=True).str.strip()

@@ -217,6 +217,63 @@ def show(
 
 
 @app.command()
+def extract(
+    document_id: Annotated[str, typer.Argument(help="A document_id from documents.csv, e.g. echeng-2023.")],
+    package: PackageOpt = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for the draft CSVs.")] = None,
+) -> None:
+    """Draft rows for all tables from a document's source, with the extractor of its layout.
+
+    Drafts are for curators: they go to drafts/<document_id>/ (git-ignored), never into data/.
+    """
+    import csv
+
+    from .extract import extract_file
+
+    pkg = open_package(package)
+    with pkg.path("documents").open(encoding="utf-8", newline="") as f:
+        doc = next((d for d in csv.DictReader(f) if d["document_id"] == document_id), None)
+    if doc is None:
+        fail(f"no document {document_id!r} in {pkg.relpath('documents')}")
+    draft = extract_file(pkg.root / doc["source_file"], document_id, doc["layout"])
+    folder = out or pkg.root / "drafts" / document_id
+    draft.write(folder)
+    typer.echo(f"drafted {', '.join(f'{len(v)} {k}' for k, v in draft.rows.items())} into {folder}")
+
+
+@app.command()
+def audit(
+    document_id: Annotated[str, typer.Argument(help="A document_id from documents.csv.")],
+    package: PackageOpt = None,
+    fmt: Annotated[QueryFmt, typer.Option("--format", "-f", help="Output format.")] = QueryFmt.table,
+    all_rows: Annotated[bool, typer.Option("--all", help="Also list explained differences.")] = False,
+) -> None:
+    """List where curated rows differ from the extractor's draft; exit 1 if any difference is unexplained.
+
+    A difference is explained by the curated row's notes (or, for a draft row the curators
+    dropped, by its task's notes). Also lists candidate numbers no curated target quotes.
+    """
+    from .extract.audit import audit as run_audit
+    from .output import render
+
+    pkg = open_package(package)
+    try:
+        diffs, missed = run_audit(pkg, document_id)
+    except KeyError:
+        fail(f"no document {document_id!r} in {pkg.relpath('documents')}")
+    shown = [d for d in diffs if all_rows or not d.explained]
+    columns = ["table", "key", "change", "columns", "draft", "curated", "explained"]
+    typer.echo(render(columns, [tuple(getattr(d, c) for c in columns) for d in shown], fmt.value))
+    unexplained = sum(not d.explained for d in diffs)
+    typer.echo(f"{len(diffs)} difference(s) from the draft, {unexplained} unexplained; "
+               f"{len(missed)} candidate number(s) in task texts not quoted by any target", err=True)
+    if missed and all_rows:
+        typer.echo(render(["task_id", "candidate", "value"], missed, fmt.value))
+    if unexplained:
+        raise typer.Exit(1)
+
+
+@app.command()
 def dictionary(
     package: PackageOpt = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write, relative to the package.")] = Path(

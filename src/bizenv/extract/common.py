@@ -16,10 +16,10 @@ from ..deadlines import DATE_RE, parse_cell, parse_segment
 
 TABLES = ("measures", "tasks", "assignments", "deadlines", "targets", "units")
 
-# Candidate quantities in a task text: a number (digits may be broken by a space where the
-# source lost a decimal point) followed by a unit of measure.
+# Candidate quantities in a task text: a number followed by a unit of measure (a year such as
+# 2018年 is a date, not a quantity).
 TARGET_RE = re.compile(
-    r"(?P<number>\d+(?:[.．]\d+)?)\s*(?P<unit>个工作日|工作日|个环节|个百分点|天|日|小时|％|%|亿元|万元|元|项|件|千瓦|千伏安|"
+    r"(?<![\d.])(?!(?:19|20)\d{2}\s*年)(?P<number>\d+(?:[.．]\d+)?)\s*(?P<unit>个工作日|工作日|个环节|个百分点|天|日|小时|％|%|亿元|万元|元|项|件|千瓦|千伏安|"
     r"公里|米|个月|年|次|份|户|家|个)"
 )
 # A dated commitment inside a task text: the date phrase and its clause, up to the next

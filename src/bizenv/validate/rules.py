@@ -165,6 +165,15 @@ def _(F):
     return hit.isna()
 
 
+@rule("task-text-clean", "tasks", "text_clean",
+      "text_clean must be bizenv.cells.clean_text(text): the text without the line breaks and stray spaces")
+def _(F):
+    from ..cells import clean_series
+
+    t = F["tasks"]
+    return (t["text"].isna() & t["text_clean"].isna()) | (clean_series(t["text"]) == t["text_clean"])
+
+
 # --- measures -------------------------------------------------------------------------------------
 
 @rule("measure-position", "measures", "position", "positions must run 1, 2, 3 ... within each document")
@@ -192,16 +201,30 @@ def _(F):
     return rank == a["position"]
 
 
-@rule("inherited-needs-merged-cells", "assignments", "inherited",
-      "inherited = true is only possible in a document whose table has merged cells")
-def _(F):
-    a = F["assignments"]
-    doc = F.lookup("assignments", "task_id", "task_id", "tasks", "document_id", "_doc")
-    merged = F["assignments"][[]].assign(_doc=doc).merge(
+def _inherited_ok(F, table):
+    """Inherited rows only in merged-cell documents, and only from a line above the task's own."""
+    rows = F[table]
+    doc = F.lookup(table, "task_id", "task_id", "tasks", "document_id", "_doc")
+    task_line = F.lookup(table, "task_id", "task_id", "tasks", "source_line", "_task_line")
+    merged = rows[[]].assign(_doc=doc).merge(
         F["documents"][["document_id", "merged_cells"]].rename(columns={"document_id": "_doc"}), on="_doc",
         how="left")["merged_cells"]
-    merged.index = a.index
-    return ~a["inherited"].fillna(False).astype(bool) | merged.fillna(False).astype(bool)
+    merged.index = rows.index
+    inherited = rows["inherited"].fillna(False).astype(bool)
+    from_above = (rows["source_line"] < task_line).fillna(False)
+    return ~inherited | (merged.fillna(False).astype(bool) & from_above)
+
+
+@rule("inherited-needs-merged-cells", "assignments", "inherited",
+      "inherited = true needs a document with merged cells and a source_line above the task's own line")
+def _(F):
+    return _inherited_ok(F, "assignments")
+
+
+@rule("deadline-inherited-needs-merged-cells", "deadlines", "inherited",
+      "inherited = true needs a document with merged cells and a source_line above the task's own line")
+def _(F):
+    return _inherited_ok(F, "deadlines")
 
 
 # --- deadlines --------------------------------------------------------------------------------------
