@@ -94,3 +94,44 @@ JOIN tasks t USING (task_id)
 JOIN documents d USING (document_id)
 JOIN measurement_units mu ON mu.code = g.unit
 ;
+
+-- assignments_long: one row per assignment with its task, document, jurisdiction and unit, for
+-- questions across documents ("every task led by a state enterprise, in any city").
+CREATE VIEW assignments_long AS
+SELECT a.task_id, t.document_id, d.jurisdiction AS document_jurisdiction, d.year, t.seq, t.status,
+       a.role, a.position, a.unit_id, u.name AS unit_name, u.name_en AS unit_name_en, u.unit_type,
+       u.jurisdiction AS unit_jurisdiction, ua.agency_id, ua.agency_name, a.name_as_printed, a.inherited,
+       t.text
+FROM assignments a
+JOIN tasks t USING (task_id)
+JOIN documents d USING (document_id)
+JOIN units u USING (unit_id)
+JOIN unit_agency ua USING (unit_id)
+;
+
+-- deadlines_by_document: how each document sets deadlines: tasks with a dated deadline, ongoing
+-- only, none; the earliest, median and latest due date; the median months from the document's
+-- date (or 1 January of its year where no date is printed) to the due date.
+CREATE VIEW deadlines_by_document AS
+WITH per_task AS (
+    SELECT t.document_id, t.task_id,
+           min(dl.due_date) FILTER (WHERE dl.kind = 'fixed') AS first_due,
+           bool_or(dl.kind = 'ongoing') AS has_ongoing,
+           bool_or(dl.kind = 'per_superior') AS has_per_superior
+    FROM tasks t LEFT JOIN deadlines dl USING (task_id)
+    WHERE t.status = 'ok'
+    GROUP BY t.document_id, t.task_id
+)
+SELECT p.document_id, d.jurisdiction, d.year, d.issued_date,
+       count(*) AS tasks,
+       count(p.first_due) AS tasks_with_date,
+       count(*) FILTER (WHERE p.first_due IS NULL AND p.has_ongoing) AS ongoing_only,
+       count(*) FILTER (WHERE p.first_due IS NULL AND NOT coalesce(p.has_ongoing, false)) AS no_date,
+       min(p.first_due) AS earliest_due,
+       CAST(quantile_disc(p.first_due, 0.5) AS DATE) AS median_due,
+       max(p.first_due) AS latest_due,
+       quantile_disc(datediff('month', coalesce(d.issued_date, make_date(d.year, 1, 1)), p.first_due), 0.5)
+           AS median_months_to_due
+FROM per_task p JOIN documents d USING (document_id)
+GROUP BY p.document_id, d.jurisdiction, d.year, d.issued_date
+;
