@@ -14,7 +14,7 @@ from ..package import Package
 
 COMPARE = {
     "measures": (["measure_id"], ["parent_id", "level", "seq", "label", "title", "body", "status", "source_line"]),
-    "tasks": (["task_id"], ["measure_id", "seq", "label", "text", "status", "source_line"]),
+    "tasks": (["task_id"], ["measure_id", "seq", "label", "label_line", "text", "status", "source_line"]),
     "assignments": (["task_id", "role", "position"], ["name_as_printed", "inherited", "source_line"]),
     "deadlines": (["task_id", "position"],
                   ["raw_text", "due_date", "precision", "kind", "milestone", "source", "inherited", "source_line"]),

@@ -17,9 +17,9 @@ from ..deadlines import DATE_RE, parse_cell, parse_segment
 TABLES = ("measures", "tasks", "assignments", "deadlines", "targets", "units")
 
 # Candidate quantities in a task text: a number followed by a unit of measure (a year such as
-# 2018年 is a date, not a quantity).
+# 2018年 and a day such as 10月1日 are dates, not quantities).
 TARGET_RE = re.compile(
-    r"(?<![\d.])(?!(?:19|20)\d{2}\s*年)(?P<number>\d+(?:[.．]\d+)?)\s*(?P<unit>个工作日|工作日|个环节|个百分点|天|日|小时|％|%|亿元|万元|元|项|件|千瓦|千伏安|"
+    r"(?<![\d.月])(?!(?:19|20)\d{2}\s*年)(?P<number>\d+(?:[.．]\d+)?)\s*(?P<unit>个工作日|工作日|个环节|个百分点|天|日|小时|％|%|亿元|万元|元|项|件|千瓦|千伏安|"
     r"公里|米|个月|年|次|份|户|家|个)"
 )
 # A dated commitment inside a task text: the date phrase and its clause, up to the next
@@ -49,11 +49,12 @@ class Draft:
 
     # -- tasks ------------------------------------------------------------------------------------
     def task(self, seq: int, label: str, text: str, measure: dict | None, line: int | None,
-             status: str = "ok") -> str:
+             status: str = "ok", label_line: int | None = None) -> str:
         task_id = f"{self.document_id}-t{seq:03d}"
         self.rows["tasks"].append({
             "task_id": task_id, "document_id": self.document_id,
-            "measure_id": measure["measure_id"] if measure else "", "seq": seq, "label": label, "text": text,
+            "measure_id": measure["measure_id"] if measure else "", "seq": seq, "label": label,
+            "label_line": (label_line or line or "") if label else "", "text": text,
             "text_clean": clean_text(text), "status": status, "source_line": line or "",
         })
         if text:

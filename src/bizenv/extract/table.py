@@ -165,7 +165,8 @@ def _task_list(rows: list[list[dict]], document_id: str) -> Draft:
             draft.deadlines_from_cell(f"{document_id}-t{last_seq + 1:03d}", "", None)
         empty_row = None
         body = ARTIFACT.sub("", text_of(text))
-        task_id = draft.task(number, texts[2], strip_pad(body), outline.current[2], text["line"])
+        task_id = draft.task(number, texts[2], strip_pad(body), outline.current[2], text["line"],
+                             label_line=seq["line"])
         for role, cell in (("lead", lead), ("responsible", resp)):
             if texts[row.index(cell)]:
                 filled[role] = cell

@@ -277,6 +277,18 @@ def _(F):
     return d["due_date"].isna() | ((due_year >= year - 1) & (due_year <= year + 10)).fillna(True)
 
 
+@rule("deadline-before-document-noted", "deadlines", "notes",
+      "a deadline before the document's own date needs a note (it is recorded as printed)")
+def _(F):
+    d = F["deadlines"]
+    doc = F.lookup("deadlines", "task_id", "task_id", "tasks", "document_id", "_doc")
+    issued = d[[]].assign(_doc=doc).merge(
+        F["documents"][["document_id", "issued_date"]].rename(columns={"document_id": "_doc"}), on="_doc",
+        how="left")["issued_date"]
+    issued.index = d.index
+    return ~(d["due_date"] < issued).fillna(False) | ~blank(d["notes"])
+
+
 # --- targets -----------------------------------------------------------------------------------------
 
 @rule("target-percent-range", "targets", "value", "a percentage must lie between 0 and 100")
@@ -297,10 +309,15 @@ def _(F):
     return t["value"].notna() | ~blank(t["notes"])
 
 
-@rule("target-unit-consistent", "targets", "unit", "the same printed unit is normalized to different codes")
+@rule("target-unit-consistent", "targets", "unit",
+      "the same printed unit of measure is normalized to different codes (counts excepted: 项 or 个 count "
+      "different things)")
 def _(F):
     t = F["targets"]
-    return t.groupby("unit_raw")["unit"].transform("nunique") <= 1
+    dimension = F.lookup("targets", "code", "unit", "measurement_units", "dimension")
+    measured = dimension != "count"
+    codes = t["unit"].where(measured).groupby(t["unit_raw"].where(measured)).transform("nunique")
+    return ~measured.fillna(False) | (codes <= 1)
 
 
 @rule("target-baseline-direction", "targets", "baseline_value",
