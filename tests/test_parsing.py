@@ -108,3 +108,14 @@ def test_every_curated_document_passes_the_audit(document_id):
 
     diffs, _ = audit(Package.open(ROOT), document_id)
     assert [d for d in diffs if not d.explained] == []
+
+
+def test_an_empty_row_before_a_new_measure_stays_with_the_measure_it_stands_in():
+    """Echeng row 127 is empty (lines 1027-1033); measure 73 is first printed on the next row."""
+    from pathlib import Path
+
+    from bizenv.extract import extract_file
+
+    draft = extract_file(Path(ROOT / "sources" / "003_93e4f6e5095531b4.txt"), "echeng-2023", "column_table")
+    missing = {t["seq"]: t["measure_id"] for t in draft.rows["tasks"] if t["status"] == "row_missing"}
+    assert missing == {58: "echeng-2023-s8.29", 72: "echeng-2023-s10.38", 127: "echeng-2023-s17.72"}

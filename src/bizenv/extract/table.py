@@ -144,24 +144,25 @@ def _task_list(rows: list[list[dict]], document_id: str) -> Draft:
             continue
         if len(row) != 7:
             if not any(texts) and last_seq:
-                empty_row = row
+                empty_row = (row, outline.current[2])
             continue
         area, measure, seq, text, lead, resp, deadline = row
+        if not any(texts):
+            if last_seq:  # an empty row belongs to the measure in force where it stands
+                empty_row = (row, outline.current[2])
+            continue
         m = PAREN_CN.match(texts[0])
         if m:
             outline.heading(1, m.group("label"), m.group("title").strip(), area["line"])
         m = NUM_TITLE.match(texts[1])
         if m:
             outline.heading(2, m.group("num"), m.group("title").strip(), measure["line"], int(m.group("num")))
-        if not any(texts):
-            if last_seq:
-                empty_row = row
-            continue
         if not SEQ.match(texts[2]):
             continue
         number = int(texts[2])
         if empty_row is not None and number == last_seq + 2:
-            draft.task(last_seq + 1, "", "", outline.current[2], empty_row[0]["line"], "row_missing")
+            empty, measure_then = empty_row
+            draft.task(last_seq + 1, "", "", measure_then, empty[0]["line"], "row_missing")
             draft.deadlines_from_cell(f"{document_id}-t{last_seq + 1:03d}", "", None)
         empty_row = None
         body = ARTIFACT.sub("", text_of(text))
