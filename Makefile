@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test setup validate build stats dictionary clean
+.PHONY: run test setup validate build stats dictionary cookbook clean
 
 run: setup
 	$(BIN)/bizenv validate
@@ -17,6 +17,7 @@ test: setup
 	$(BIN)/frictionless validate datapackage.json
 	$(BIN)/bizenv validate
 	$(BIN)/bizenv dictionary --check
+	$(BIN)/bizenv cookbook --check
 
 setup: $(VENV)/.installed
 
@@ -31,6 +32,9 @@ validate build stats: setup
 
 dictionary: setup
 	$(BIN)/bizenv dictionary
+
+cookbook: setup
+	$(BIN)/bizenv cookbook
 
 clean:
 	rm -rf build dist $(VENV)

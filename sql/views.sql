@@ -135,3 +135,43 @@ SELECT p.document_id, d.jurisdiction, d.year, d.issued_date,
 FROM per_task p JOIN documents d USING (document_id)
 GROUP BY p.document_id, d.jurisdiction, d.year, d.issued_date
 ;
+
+-- targets_by_indicator: every target with the indicator of its task, its document and year, and
+-- its value in a base unit: "how did the getting-electricity targets tighten from 2019 to 2023?"
+CREATE VIEW targets_by_indicator AS
+SELECT t.indicator_id, i.name_en AS indicator, i.name_zh AS indicator_zh, tl.document_id, tl.jurisdiction,
+       tl.jurisdiction_en, tl.year, tl.kind, tl.metric, tl.comparator, tl.value, tl.unit_raw, tl.unit,
+       tl.value_base, tl.base_unit, tl.dimension, tl.baseline_value, tl.target_id, tl.task_id, tl.quote
+FROM targets_long tl
+JOIN tasks t USING (task_id)
+LEFT JOIN indicators i USING (indicator_id)
+;
+
+-- function_workload: tasks led and shared per agency function and jurisdiction, so that the same
+-- kind of agency can be compared across cities (development_reform in Xianning vs Echeng ...).
+CREATE VIEW function_workload AS
+SELECT u.function, u.jurisdiction,
+       count(DISTINCT a.task_id) FILTER (WHERE a.role = 'lead') AS tasks_led,
+       count(DISTINCT a.task_id) FILTER (WHERE a.role = 'responsible') AS tasks_responsible,
+       count(DISTINCT a.unit_id) AS units,
+       string_agg(DISTINCT u.name, '、' ORDER BY u.name) AS unit_names
+FROM assignments a
+JOIN units u USING (unit_id)
+GROUP BY u.function, u.jurisdiction
+;
+
+-- reported_figures: the figures a work summary reports as achieved, with their headings, the
+-- date they refer to and the text they come from.
+CREATE VIEW reported_figures AS
+SELECT g.target_id, t.document_id, d.jurisdiction, p.title AS heading1, m.title AS heading2, t.label,
+       t.indicator_id, g.metric, g.comparator, g.value, g.value_status, g.unit_raw, g.unit,
+       g.value * mu.factor AS value_base, mu.base_code AS base_unit, g.as_of_raw, g.as_of_date, g.quote,
+       g.notes
+FROM targets g
+JOIN tasks t USING (task_id)
+JOIN documents d USING (document_id)
+JOIN measurement_units mu ON mu.code = g.unit
+LEFT JOIN measures m ON m.measure_id = t.measure_id
+LEFT JOIN measures p ON p.measure_id = coalesce(m.parent_id, m.measure_id) AND p.level = 1
+WHERE g.kind = 'reported'
+;

@@ -124,8 +124,9 @@ def test_deadline_calendar_and_targets_long(runner, built_pkg):
     # counted in the source: 25 cells read 2019年12月 and one more is the second half of
     # 2019年6月底取得明显进展，2019年12月完成; 11 cells read 2019年6月, 3 more start with it
     assert fixed[("xianning-2019", "2019-12")] == 26 and fixed[("xianning-2019", "2019-06")] == 14
-    money = query(runner, built_pkg, "SELECT value_base FROM targets_long WHERE unit_raw = '亿元'")
-    assert money == [{"value_base": 1e10}]
+    money = query(runner, built_pkg, "SELECT value_base FROM targets_long WHERE unit_raw = '亿元' "
+                                     "AND document_id = 'xianning-2019'")
+    assert money == [{"value_base": 1e10}]  # 力争新增贷款不低于100亿元
 
 
 def test_deadlines_by_document(runner, built_pkg):
@@ -276,3 +277,39 @@ def test_audit_fails_on_an_unexplained_correction(runner, pkg):
     assert result.exit_code == 1
     assert "xianning-2019-t030" in result.stdout and "source_line" in result.stdout
     assert "1 unexplained" in result.output
+
+
+# --- issue 4: taxonomy views and the cookbook ------------------------------------------------------------------
+
+def test_function_workload_and_targets_by_indicator_match_the_csvs(runner, built_pkg):
+    units = {u["unit_id"]: u for u in read("units")}
+    pairs = {(a["task_id"], units[a["unit_id"]]["function"], units[a["unit_id"]]["jurisdiction"])
+             for a in read("assignments") if a["role"] == "lead"}
+    led = Counter((f, j) for _, f, j in pairs)
+    rows = query(runner, built_pkg, "SELECT function, jurisdiction, tasks_led FROM function_workload")
+    assert {(r["function"], r["jurisdiction"]): r["tasks_led"] for r in rows if r["tasks_led"]} == dict(led)
+    indicator = {t["task_id"]: t["indicator_id"] for t in read("tasks")}
+    expected = Counter(indicator[g["task_id"]] for g in read("targets"))
+    rows = query(runner, built_pkg, "SELECT indicator_id, count(*) AS n FROM targets_by_indicator GROUP BY 1")
+    assert {r["indicator_id"]: r["n"] for r in rows} == dict(expected)
+
+
+def test_reported_figures_are_the_reported_targets(runner, built_pkg):
+    reported = [g for g in read("targets") if g["kind"] == "reported"]
+    rows = query(runner, built_pkg, "SELECT target_id, as_of_date FROM reported_figures")
+    assert {r["target_id"] for r in rows} == {g["target_id"] for g in reported}
+    assert {r["target_id"]: r["as_of_date"] or "" for r in rows} == {g["target_id"]: g["as_of_date"] for g in reported}
+
+
+def test_cookbook_is_current_and_goes_stale_when_the_data_changes(runner, pkg):
+    shutil.copytree(ROOT / "docs", pkg / "docs", dirs_exist_ok=True)
+    result = runner.invoke(app, ["cookbook", "--check", "-p", str(pkg)])
+    assert result.exit_code == 0, result.output
+    page = (pkg / "docs" / "cookbook.md").read_text(encoding="utf-8")
+    assert page.count("\n## ") >= 10 and (pkg / "docs" / "img" / "due_per_month.png").exists()
+    t = table(pkg, "targets")  # reword the metric of an electricity target: page and chart must change
+    row = next(r for r in t.rows if r["task_id"].startswith("gedian-2021-t005") and "high-voltage" in r["metric"])
+    row["metric"] = "Average connection time for large industrial users"
+    t.save()
+    result = runner.invoke(app, ["cookbook", "--check", "-p", str(pkg)])
+    assert result.exit_code == 1 and "docs/cookbook.md" in result.output and "electricity.png" in result.output

@@ -422,3 +422,23 @@ def test_a_reading_of_a_damaged_number_is_not_looked_for_verbatim(pkg):
     row["notes"] = "test reading"
     t.save()
     assert "verbatim-field" not in rules_of(findings(pkg, ["provenance"]))
+
+
+def test_every_task_with_text_needs_an_indicator(pkg):
+    t = table(pkg, "tasks")
+    row = t.find(task_id="xianning-2019-t010")
+    row["indicator_id"] = ""
+    t.save()
+    [hit] = [f for f in findings(pkg, ["rules"]) if f.rule == "task-has-indicator"]
+    assert hit.row == t.row_number(row)
+    row["indicator_id"] = "nonexistent"
+    t.save()
+    assert any(f.rule == "foreign-key" and f.table == "tasks" for f in findings(pkg, ["structure"]))
+
+
+def test_as_of_date_belongs_to_a_dated_reported_figure(pkg):
+    t = table(pkg, "targets")
+    row = t.find(target_id="xianning-2019-t023-v1")  # a target of a plan, not a reported figure
+    row["as_of_date"] = "2019-06-30"
+    t.save()
+    assert "target-as-of" in rules_of(findings(pkg, ["rules"]))

@@ -297,6 +297,34 @@ def dictionary(
     typer.echo(f"wrote {output}")
 
 
+@app.command()
+def cookbook(
+    package: PackageOpt = None,
+    check: Annotated[bool, typer.Option("--check", help="Only check that the page and charts are up to date.")] = False,
+) -> None:
+    """Write docs/cookbook.md and its charts from docs/cookbook.yaml, with each query's actual output."""
+    from .cookbook import generate
+
+    pkg = open_package(package)
+    ensure_built(pkg)
+    try:
+        files = generate(pkg)
+    except ModuleNotFoundError as exc:
+        fail(f"{exc.name} is needed for the charts: pip install 'bizenv[docs]'", 2)
+    stale = [name for name, content in files.items()
+             if not (pkg.root / name).exists() or (pkg.root / name).read_bytes() != content]
+    if check:
+        if stale:
+            fail(f"out of date: {', '.join(stale)} (run bizenv cookbook)")
+        typer.echo("docs/cookbook.md and its charts are up to date")
+        return
+    for name, content in files.items():
+        path = pkg.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    typer.echo(f"wrote {', '.join(sorted(files))}")
+
+
 def main() -> None:
     """Entry point: never show a traceback for an unexpected error unless BIZENV_DEBUG is set."""
     try:

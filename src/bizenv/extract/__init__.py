@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .common import Draft
 
-LAYOUTS = ("column_table", "inline_brackets", "inline_parentheses")
+LAYOUTS = ("column_table", "inline_brackets", "inline_parentheses", "narrative")
 
 
 def extract_file(path: Path, document_id: str, layout: str) -> Draft:
@@ -22,4 +22,8 @@ def extract_file(path: Path, document_id: str, layout: str) -> Draft:
         from .inline import extract
 
         return extract(path, document_id, layout)
+    if layout == "narrative":
+        from .narrative import extract
+
+        return extract(path, document_id)
     raise ValueError(f"no extractor for layout {layout!r} (known: {', '.join(LAYOUTS)})")

@@ -105,11 +105,21 @@ def _(F):
     return (t["status"] == "ok") | ~blank(t["notes"])
 
 
-@rule("task-has-lead", "tasks", "task_id", "an ok task needs a lead assignment, or a note saying why it has none")
+@rule("task-has-lead", "tasks", "task_id",
+      "an ok task needs a lead assignment, or a note saying why it has none (a work summary assigns no units)")
 def _(F):
     t, a = F["tasks"], F["assignments"]
     has_lead = t["task_id"].isin(a.loc[a["role"] == "lead", "task_id"])
-    return (t["status"] != "ok") | has_lead | ~blank(t["notes"])
+    doc_type = F.lookup("tasks", "document_id", "document_id", "documents", "doc_type")
+    return (t["status"] != "ok") | has_lead | ~blank(t["notes"]) | (doc_type == "work_summary")
+
+
+@rule("task-has-indicator", "tasks", "indicator_id",
+      "a task whose text survives needs a primary indicator; a task whose text is lost has none")
+def _(F):
+    t = F["tasks"]
+    return (blank(t["text"]) & t["indicator_id"].isna() & t["indicator2_id"].isna()) | (
+        ~blank(t["text"]) & t["indicator_id"].notna() & (t["indicator2_id"] != t["indicator_id"]).fillna(True))
 
 
 def _present_or_recorded(F, numbers, scope):
@@ -259,7 +269,9 @@ def _(F):
     derived = derive_columns(d["raw_text"])
     due = d["due_date"].astype("str").str.slice(0, 10)
     same = (due == derived["due_date"]) & (d["precision"] == derived["precision"])
-    return (d["kind"] != "fixed") | same.fillna(False)
+    # a date printed without its year (力争在10月底完成) cannot be re-derived: its note says how it was read
+    year_not_printed = derived["due_date"].isna() & ~blank(d["notes"])
+    return (d["kind"] != "fixed") | same.fillna(False) | year_not_printed
 
 
 @rule("deadline-in-window", "deadlines", "due_date",
@@ -318,6 +330,20 @@ def _(F):
     measured = dimension != "count"
     codes = t["unit"].where(measured).groupby(t["unit_raw"].where(measured)).transform("nunique")
     return ~measured.fillna(False) | (codes <= 1)
+
+
+@rule("target-as-of", "targets", "as_of_date",
+      "as_of_date needs as_of_raw, belongs to reported figures, and must not be after the document's date")
+def _(F):
+    t = F["targets"]
+    doc = F.lookup("targets", "task_id", "task_id", "tasks", "document_id", "_doc")
+    issued = t[[]].assign(_doc=doc).merge(
+        F["documents"][["document_id", "issued_date"]].rename(columns={"document_id": "_doc"}), on="_doc",
+        how="left")["issued_date"]
+    issued.index = t.index
+    dated = t["as_of_date"].notna()
+    ok = ~blank(t["as_of_raw"]) & (t["kind"] == "reported") & ~(t["as_of_date"] > issued).fillna(False)
+    return ~dated | ok
 
 
 @rule("target-baseline-direction", "targets", "baseline_value",
