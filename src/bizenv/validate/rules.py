@@ -46,6 +46,19 @@ class Frames(dict):
         merged.index = self[table].index
         return merged[how_col or f"_{right_table}_{right_col}"]
 
+    def document_field(self, table: str, column: str):
+        """``documents.column`` for each row of ``table`` (through its task where it has no document_id)."""
+        on = "document_id" if "document_id" in self[table] else None
+        if on is None:
+            doc = self.lookup(table, "task_id", "task_id", "tasks", "document_id", "_doc")
+            frame = self[table][[]].assign(_doc=doc)
+        else:
+            frame = self[table][[]].assign(_doc=self[table]["document_id"])
+        docs = self["documents"][["document_id", column]].rename(columns={"document_id": "_doc"})
+        values = frame.merge(docs, on="_doc", how="left")[column]
+        values.index = self[table].index
+        return values
+
 
 def blank(series):
     return series.isna() | (series.astype("str").str.len() == 0)
@@ -110,7 +123,7 @@ def _(F):
 def _(F):
     t, a = F["tasks"], F["assignments"]
     has_lead = t["task_id"].isin(a.loc[a["role"] == "lead", "task_id"])
-    doc_type = F.lookup("tasks", "document_id", "document_id", "documents", "doc_type")
+    doc_type = F.document_field("tasks", "doc_type")
     return (t["status"] != "ok") | has_lead | ~blank(t["notes"]) | (doc_type == "work_summary")
 
 
@@ -214,12 +227,8 @@ def _(F):
 def _inherited_ok(F, table):
     """Inherited rows only in merged-cell documents, and only from a line above the task's own."""
     rows = F[table]
-    doc = F.lookup(table, "task_id", "task_id", "tasks", "document_id", "_doc")
     task_line = F.lookup(table, "task_id", "task_id", "tasks", "source_line", "_task_line")
-    merged = rows[[]].assign(_doc=doc).merge(
-        F["documents"][["document_id", "merged_cells"]].rename(columns={"document_id": "_doc"}), on="_doc",
-        how="left")["merged_cells"]
-    merged.index = rows.index
+    merged = F.document_field(table, "merged_cells")
     inherited = rows["inherited"].fillna(False).astype(bool)
     from_above = (rows["source_line"] < task_line).fillna(False)
     return ~inherited | (merged.fillna(False).astype(bool) & from_above)
@@ -280,11 +289,7 @@ def _(F):
     import pandas as pd
 
     d = F["deadlines"]
-    doc = F.lookup("deadlines", "task_id", "task_id", "tasks", "document_id", "_doc")
-    year = d[[]].assign(_doc=doc).merge(
-        F["documents"][["document_id", "year"]].rename(columns={"document_id": "_doc"}), on="_doc", how="left"
-    )["year"]
-    year.index = d.index
+    year = F.document_field("deadlines", "year")
     due_year = pd.to_datetime(d["due_date"]).dt.year
     return d["due_date"].isna() | ((due_year >= year - 1) & (due_year <= year + 10)).fillna(True)
 
@@ -293,11 +298,7 @@ def _(F):
       "a deadline before the document's own date needs a note (it is recorded as printed)")
 def _(F):
     d = F["deadlines"]
-    doc = F.lookup("deadlines", "task_id", "task_id", "tasks", "document_id", "_doc")
-    issued = d[[]].assign(_doc=doc).merge(
-        F["documents"][["document_id", "issued_date"]].rename(columns={"document_id": "_doc"}), on="_doc",
-        how="left")["issued_date"]
-    issued.index = d.index
+    issued = F.document_field("deadlines", "issued_date")
     return ~(d["due_date"] < issued).fillna(False) | ~blank(d["notes"])
 
 
@@ -336,11 +337,7 @@ def _(F):
       "as_of_date needs as_of_raw, belongs to reported figures, and must not be after the document's date")
 def _(F):
     t = F["targets"]
-    doc = F.lookup("targets", "task_id", "task_id", "tasks", "document_id", "_doc")
-    issued = t[[]].assign(_doc=doc).merge(
-        F["documents"][["document_id", "issued_date"]].rename(columns={"document_id": "_doc"}), on="_doc",
-        how="left")["issued_date"]
-    issued.index = t.index
+    issued = F.document_field("targets", "issued_date")
     dated = t["as_of_date"].notna()
     ok = ~blank(t["as_of_raw"]) & (t["kind"] == "reported") & ~(t["as_of_date"] > issued).fillna(False)
     return ~dated | ok
