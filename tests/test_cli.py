@@ -156,14 +156,16 @@ def test_query_formats(runner, built_pkg, fmt, marker):
 
 
 @pytest.mark.parametrize("sql", ["DELETE FROM tasks", "CREATE TABLE x AS SELECT 1", "UPDATE units SET name = 'x'",
-                                 "SELECT * FROM read_csv('/etc/passwd')", "COPY tasks TO 'out.csv'",
-                                 "SET enable_external_access = true", "SELEC 1"])
+                                 "INSERT INTO units SELECT * FROM units", "DROP VIEW task_overview",
+                                 "SELECT * FROM read_csv('/etc/passwd')", "SELECT * FROM read_text('../data/units.csv')",
+                                 "COPY tasks TO 'out.csv'", "ATTACH 'out.duckdb' AS other", "INSTALL httpfs",
+                                 "LOAD httpfs", "SET enable_external_access = true", "SELEC 1"])
 def test_query_refuses_writes_and_bad_sql_in_one_line(runner, built_pkg, sql, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["query", sql, "-p", str(built_pkg)])
     assert result.exit_code == 1
     assert result.output.startswith("bizenv: query failed:") and result.output.count("\n") == 1
-    assert not (tmp_path / "out.csv").exists()
+    assert not (tmp_path / "out.csv").exists() and not (tmp_path / "out.duckdb").exists()
 
 
 def test_query_builds_a_missing_database(runner, pkg):

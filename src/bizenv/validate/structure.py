@@ -7,6 +7,12 @@ from ..package import Package
 
 
 def check(pkg: Package) -> list[Finding]:
+    from . import lint
+
+    return lint.check_bytes(pkg) + lint.check_cells(pkg) + frictionless_report(pkg)
+
+
+def frictionless_report(pkg: Package) -> list[Finding]:
     import frictionless
 
     try:
@@ -29,6 +35,10 @@ def check(pkg: Package) -> list[Finding]:
                 key = ", ".join(str(cells[names.index(k)]) if names.index(k) < len(cells) else "" for k in pk)
             column = getattr(error, "field_name", None)
             value = getattr(error, "cell", None)
+            if "#label" in getattr(error, "tags", []):  # header errors live on line 1
+                row = 1
+                column = column or getattr(error, "label", None)
+                value = getattr(error, "label", None)
             if value is None and error.type in ("primary-key", "foreign-key") and cells:
                 value = key
             findings.append(Finding(

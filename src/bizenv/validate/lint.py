@@ -1,0 +1,117 @@
+"""Part of layer 1: how the CSV files are written, before what they say.
+
+Checks the bytes of each file (UTF-8, LF line ends; a GBK/GB18030 file, as Excel on
+Chinese Windows saves it, is named as such; a BOM is named by the loader) and every cell of every table, as
+one DuckDB query per table over all its columns at once:
+
+* control characters and invisible (zero-width) characters;
+* leading or trailing whitespace;
+* free-text cells (string fields without an enum) that start with = + - @ (spreadsheet
+  formula injection: a release must not ship them unescaped);
+* numbers written with full-width digits or thousands separators in numeric columns.
+
+Every finding names the file, line and column.
+"""
+
+from __future__ import annotations
+
+from ..findings import Finding
+from ..package import Package
+from ..tables import quote_ident, sql_literal
+
+NUMERIC = {"integer", "number", "year"}
+# C0/C1 controls except TAB and LF; zero-width and bidi controls; BOM inside text
+INVISIBLE = r"[\x00-\x08\x0B-\x1F\x7F-\x9F\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}-\x{2064}\x{FEFF}]"
+CELL_CHECKS = [
+    # (rule, SQL condition on `v`, message, applies to: "text" | "numeric" | "all")
+    ("invisible-character", f"regexp_matches(v, '{INVISIBLE}')",
+     "contains a control or invisible (zero-width) character", "all"),
+    ("surrounding-whitespace", r"regexp_matches(v, '^[\s\x{00A0}\x{3000}]|[\s\x{00A0}\x{3000}]$')",
+     "has leading or trailing whitespace (including ideographic and no-break spaces)", "all"),
+    ("formula-injection", "regexp_matches(v, '^[=+\\-@]')",
+     "starts with = + - or @, which a spreadsheet runs as a formula", "text"),
+    ("full-width-digits", "regexp_matches(v, '[０-９．，]')", "a number written with full-width digits", "numeric"),
+    ("thousands-separator", r"regexp_matches(v, '^\d{1,3}(,\d{3})+(\.\d+)?$')",
+     "a number written with a thousands separator", "numeric"),
+]
+
+
+def check_bytes(pkg: Package) -> list[Finding]:
+    findings = []
+    for name in pkg.table_names:
+        path, rel = pkg.path(name), pkg.relpath(name)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            findings.append(Finding("structure", "file-unreadable", str(exc), table=name, file=rel))
+            continue
+        if not data:
+            continue  # Frictionless reports an empty file
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+            try:
+                data.decode("gb18030")
+                hint = "it reads as GBK/GB18030 (as Excel on Chinese Windows saves CSV): re-save it as UTF-8"
+            except UnicodeDecodeError:
+                hint = "re-save it as UTF-8"
+            findings.append(Finding("structure", "not-utf8",
+                                    f"the file is not UTF-8 (byte {data[exc.start]:#04x} at line {line}, "
+                                    f"character {column}); {hint}", table=name, file=rel, line=line))
+            continue
+        if b"\r\n" in data:
+            line = data.count(b"\n", 0, data.index(b"\r\n")) + 1
+            findings.append(Finding("structure", "crlf-line-ends",
+                                    "the file has Windows (CRLF) line ends; the corpus uses LF",
+                                    table=name, file=rel, line=line))
+    return findings
+
+
+def check_cells(pkg: Package) -> list[Finding]:
+    """Cell checks over every column of every table, one query per table."""
+    from ..tables import connect
+
+    con = connect()
+    findings = []
+    try:
+        for name in pkg.table_names:
+            fields = pkg.fields(name)
+            if not fields:
+                continue
+            path = pkg.path(name)
+            try:
+                con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE raw AS SELECT row_number() OVER () + 1 AS _row, * "
+                    f"FROM read_csv({sql_literal(str(path))}, header = true, all_varchar = true, auto_detect = false, "
+                    "delim = ',', quote = '\"', escape = '\"', "
+                    "columns = {" + ", ".join(f"{sql_literal(f['name'])}: 'VARCHAR'" for f in fields) + "})")
+            except Exception:
+                continue  # unreadable or ragged: reported by the byte checks and by Frictionless
+            # "text" is free text: a string field without an enum (an enum such as comparator's "=" is a
+            # closed vocabulary, which no one can inject through)
+            kinds = {f["name"]: ("numeric" if f.get("type") in NUMERIC
+                                 else "text" if f.get("type", "string") == "string"
+                                 and "enum" not in f.get("constraints", {}) else "other") for f in fields}
+            parts = []
+            for rule, condition, message, applies in CELL_CHECKS:
+                cols = [c for c, k in kinds.items() if applies == "all" or applies == k]
+                if not cols:
+                    continue
+                names = ", ".join(sql_literal(c) for c in cols)
+                parts.append(f"SELECT _row, col, v, {sql_literal(rule)} AS rule, {sql_literal(message)} AS message "
+                             f"FROM cells WHERE col IN ({names}) AND {condition}")
+            pk = pkg.primary_key(name)
+            key = " || ', ' || ".join(f"coalesce({quote_ident(k)}, '')" for k in pk) if pk else "NULL"
+            sql = (f"WITH keyed AS (SELECT _row, {key} AS _key FROM raw), "
+                   "cells AS (UNPIVOT (SELECT * EXCLUDE (_row), _row FROM raw) ON COLUMNS(* EXCLUDE (_row)) "
+                   "INTO NAME col VALUE v) "
+                   f"SELECT f._row, f.col, f.v, f.rule, f.message, k._key FROM ({' UNION ALL '.join(parts)}) f "
+                   "JOIN keyed k USING (_row) ORDER BY f._row, f.col, f.rule")
+            for row, col, value, rule, message, key_value in con.execute(sql).fetchall():
+                findings.append(Finding("structure", rule, message, table=name, file=pkg.relpath(name), row=row,
+                                        column=col, key=key_value, value=value))
+    finally:
+        con.close()
+    return findings

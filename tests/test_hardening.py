@@ -1,0 +1,195 @@
+"""Bad input gets a clear message naming file, line and column, exit 1, no traceback, no file changed.
+
+One case per kind of bad input a contributor's spreadsheet or editor can produce, and a
+property-based test that mutates valid rows and checks that validate reports the row
+and never raises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bizenv.cli import app
+from conftest import copy_package, findings, table
+
+
+def snapshot(root):
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def rewrite(root, name, fn):
+    path = root / "data" / f"{name}.csv"
+    path.write_bytes(fn(path.read_bytes()))
+
+
+def set_cell(root, name, key, column, value):
+    t = table(root, name)
+    row = t.find(**key)
+    row[column] = value
+    t.save()
+    return t.row_number(row)
+
+
+# Each case breaks a copy and returns (file, line, column or None, rule or None).
+def gbk(root):
+    rewrite(root, "units", lambda b: b.decode("utf-8").encode("gb18030"))
+    return "data/units.csv", 2, None, "not-utf8"
+
+
+def bom(root):
+    rewrite(root, "deadlines", lambda b: b"\xef\xbb\xbf" + b)
+    return "data/deadlines.csv", 1, None, "byte-order-mark"
+
+
+def crlf(root):
+    rewrite(root, "measures", lambda b: b.replace(b"\n", b"\r\n"))
+    return "data/measures.csv", 1, None, "crlf-line-ends"
+
+
+def ragged(root):
+    rewrite(root, "units", lambda b: b.replace(b"\n", b",extra\n", 3).replace(b",extra\n", b"\n", 2))
+    return "data/units.csv", 3, None, "extra-cell"
+
+
+def empty_file(root):
+    rewrite(root, "targets", lambda b: b"")
+    return "data/targets.csv", None, None, "source-error"
+
+
+def missing_column(root):
+    def drop_last(b):
+        lines = b.decode("utf-8").split("\n")
+        return "\n".join(line.rsplit(",", 1)[0] if line else line for line in lines).encode("utf-8")
+    rewrite(root, "measurement_units", drop_last)
+    return "data/measurement_units.csv", 1, None, None
+
+
+def extra_column(root):
+    rewrite(root, "indicators", lambda b: b.replace(b"\n", b",x\n"))
+    return "data/indicators.csv", 1, None, None
+
+
+def duplicate_key(root):
+    t = table(root, "units")
+    t.rows.insert(5, dict(t.rows[4]))
+    t.save()
+    return "data/units.csv", 7, None, "primary-key"
+
+
+def dangling_foreign_key(root):
+    line = set_cell(root, "tasks", {"task_id": "gedian-2021-t003"}, "measure_id", "gedian-2021-s9.99")
+    return "data/tasks.csv", line, None, "foreign-key"
+
+
+def impossible_date(root):
+    line = set_cell(root, "documents", {"document_id": "gedian-2021"}, "issued_date", "2021-02-30")
+    return "data/documents.csv", line, "issued_date", "type-error"
+
+
+def full_width_digits(root):
+    line = set_cell(root, "tasks", {"task_id": "echeng-2023-t010"}, "seq", "１０")
+    return "data/tasks.csv", line, "seq", "full-width-digits"
+
+
+def thousands_separator(root):
+    line = set_cell(root, "targets", {"target_id": "xianning-2019-t006-v3"}, "value", "2,000")
+    return "data/targets.csv", line, "value", "thousands-separator"
+
+
+def control_character(root):
+    line = set_cell(root, "units", {"unit_id": "echeng-u001"}, "notes", "bell\x07here")
+    return "data/units.csv", line, "notes", "invisible-character"
+
+
+def zero_width_character(root):
+    t = table(root, "tasks")
+    row = t.find(task_id="xiangyang-2020-t004")
+    row["notes"] = "a\u200bnote"
+    t.save()
+    return "data/tasks.csv", t.row_number(row), "notes", "invisible-character"
+
+
+def surrounding_spaces(root):
+    t = table(root, "units")
+    row = t.find(unit_id="gedian-u002")
+    row["name_en"] = " " + row["name_en"] + " "
+    t.save()
+    return "data/units.csv", t.row_number(row), "name_en", "surrounding-whitespace"
+
+
+def formula_injection(root):
+    line = set_cell(root, "tasks", {"task_id": "xianning-2019-t001"}, "notes", "=HYPERLINK(\"http://x\")")
+    return "data/tasks.csv", line, "notes", "formula-injection"
+
+
+CASES = [gbk, bom, crlf, ragged, empty_file, missing_column, extra_column, duplicate_key, dangling_foreign_key,
+         impossible_date, full_width_digits, thousands_separator, control_character, zero_width_character,
+         surrounding_spaces, formula_injection]
+
+
+@pytest.mark.parametrize("breaker", CASES, ids=[c.__name__ for c in CASES])
+def test_bad_input_is_named_and_nothing_changes(runner, pkg, breaker):
+    file, line, column, rule = breaker(pkg)
+    before = snapshot(pkg)
+    result = runner.invoke(app, ["validate", "-p", str(pkg), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    report = json.loads(result.stdout)
+    hits = [f for f in report["findings"] if f["file"] == file and (rule is None or f["rule"] == rule)]
+    assert hits, [(f["rule"], f["file"], f["line"]) for f in report["findings"]][:10]
+    if line is not None:  # a physical line (bytes) or a record number (cells): findings carry both
+        assert any(line in (f["line"], f["row"]) for f in hits), [(f["rule"], f["line"], f["row"]) for f in hits]
+    if column is not None:
+        assert any(f["column"] == column for f in hits)
+    assert snapshot(pkg) == before
+
+
+def test_text_report_is_one_readable_block(runner, pkg):
+    thousands_separator(pkg)
+    result = runner.invoke(app, ["validate", "-p", str(pkg)])
+    assert result.exit_code == 1
+    assert "data/targets.csv, line" in result.output and "column value" in result.output
+    assert "thousands separator" in result.output
+
+
+# --- property-based: mutate valid rows, validate reports the row and never raises ----------------------------
+
+BAD_PAYLOADS = st.sampled_from([
+    ("invisible-character", lambda v: v + "\u200b"),
+    ("invisible-character", lambda v: "\x01" + v),
+    ("surrounding-whitespace", lambda v: v + " "),
+    ("surrounding-whitespace", lambda v: "\u3000" + v),
+    ("formula-injection", lambda v: "@" + v),
+])
+TEXT_CELLS = [("tasks", "task_id", "notes"), ("units", "unit_id", "name_en"), ("targets", "target_id", "metric"),
+              ("assignments", None, "notes"), ("measures", "measure_id", "title")]
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory):
+    return copy_package(tmp_path_factory.mktemp("pristine") / "pkg")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cell=st.sampled_from(TEXT_CELLS), index=st.integers(min_value=0, max_value=10_000), payload=BAD_PAYLOADS,
+       filler=st.text(alphabet=st.characters(codec="utf-8", categories=["L", "N"]), min_size=1, max_size=12))
+def test_mutated_rows_are_reported_and_validate_never_raises(pristine, tmp_path_factory, cell, index, payload,
+                                                              filler):
+    import shutil
+
+    name, _, column = cell
+    root = tmp_path_factory.mktemp("mutated") / "pkg"
+    shutil.copytree(pristine, root)
+    t = table(root, name)
+    row = t.rows[index % len(t.rows)]
+    rule, mutate = payload
+    row[column] = mutate(row[column] or filler)
+    t.save()
+    found = findings(root, ["structure"])  # must not raise
+    assert any(f.rule == rule and f.file == f"data/{name}.csv" and f.row == t.row_number(row) and f.column == column
+               for f in found), (rule, name, column, [(f.rule, f.row, f.column) for f in found][:5])
