@@ -298,6 +298,62 @@ def dictionary(
 
 
 @app.command()
+def release(
+    version: Annotated[str, typer.Argument(help="The new version, MAJOR.MINOR.PATCH, greater than the last release.")],
+    package: PackageOpt = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for the release (default: dist/).")] = None,
+) -> None:
+    """Cut a citable release: validate, set the version everywhere, write dist/<name>-<version>/ and its zip.
+
+    Refuses a version not greater than the last release (releases.json) and a corpus with
+    uncommitted changes. The folder and zip are byte-identical for the same inputs and release
+    date (SOURCE_DATE_EPOCH, else the last commit's date).
+    """
+    from .findings import render_text
+    from .release import ReleaseError, cut
+
+    pkg = open_package(package)
+    try:
+        result = cut(pkg, version, out=out)
+    except ReleaseError as exc:
+        if exc.findings:
+            typer.echo(render_text(exc.findings, {}), err=True)
+        fail(str(exc))
+    typer.echo(f"released {result.version}: {result.folder} ({result.files} files), {result.zip.name}, "
+               f"{result.database.name}")
+
+
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="Old package: a folder, a release zip or a git revision.")],
+    new: Annotated[str, typer.Argument(help="New package: a folder, a release zip or a git revision.")] = ".",
+    package: PackageOpt = None,
+    fmt: Annotated[Fmt, typer.Option("--format", "-f", help="text, or json for machines.")] = Fmt.text,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Markdown, e.g. for release notes.")] = False,
+) -> None:
+    """Rows added, removed and changed per table (by primary key), with old and new values.
+
+    Examples: bizenv diff v0.1.0 HEAD;  bizenv diff dist/cn-bizenv-policies-0.1.0.zip .
+    """
+    import json
+    from dataclasses import asdict
+
+    from .diff import DiffError, render
+    from .diff import diff as run_diff
+    from .package import find_package
+
+    repo = find_package(package) if package else Path.cwd()
+    try:
+        diffs = run_diff(old, new, repo)
+    except DiffError as exc:
+        fail(str(exc), 2)
+    if fmt == Fmt.json:
+        typer.echo(json.dumps([asdict(d) for d in diffs], ensure_ascii=False, indent=2))
+    else:
+        typer.echo(render(diffs, "markdown" if markdown else "text"))
+
+
+@app.command()
 def cookbook(
     package: PackageOpt = None,
     check: Annotated[bool, typer.Option("--check", help="Only check that the page and charts are up to date.")] = False,

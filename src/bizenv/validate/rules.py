@@ -352,6 +352,20 @@ def _(F):
     return ~(down | up).fillna(False)
 
 
+@rule("retired-id-reused", "retired_ids", "id", "a retired identifier is carried by a live row again")
+def _(F):
+    import pandas as pd
+
+    r = F["retired_ids"]
+    keys = {"documents": "document_id", "measures": "measure_id", "tasks": "task_id", "units": "unit_id",
+            "targets": "target_id"}
+    live = pd.concat([F[t][[k]].rename(columns={k: "id"}).assign(table_name=t) for t, k in keys.items()],
+                     ignore_index=True).assign(_live=True)
+    hit = r[["id", "table_name"]].merge(live, on=["id", "table_name"], how="left")["_live"]
+    hit.index = r.index
+    return hit.isna()
+
+
 # --- units and documents --------------------------------------------------------------------------------
 
 @rule("unit-name-unique", "units", "name", "two registry rows share a name in one jurisdiction")
