@@ -226,3 +226,32 @@ def test_a_retired_id_is_never_reused(pkg):
                    "reason": "test: pretend this id was removed"})
     t.save()
     assert "retired-id-reused" in rules_of(findings(pkg, ["rules"]))
+
+
+# --- the pull-request workflow, run locally with the same commands ---------------------------------------------
+
+def test_pull_request_summary_posts_the_diff_against_the_base(tmp_path):
+    import os
+
+    root = repo_copy(tmp_path / "pkg")
+    shutil.copytree(ROOT / "scripts", root / "scripts")
+    subprocess.run(["git", "branch", "-m", "main"], cwd=root, check=True)
+    subprocess.run(["git", "checkout", "-qb", "fix"], cwd=root, check=True)
+    t = table(root, "tasks")
+    t.find(task_id="echeng-2023-t020")["notes"] = "Re-read against line 172."
+    t.save()
+    subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qam", "fix"], cwd=root, check=True)
+    summary = tmp_path / "summary.md"
+    env = {**os.environ, "BIZENV": str(ROOT / ".venv" / "bin" / "bizenv")}
+    subprocess.run(["scripts/pr_summary.sh", "main", str(summary)], cwd=root, check=True, env=env)
+    text = summary.read_text(encoding="utf-8")
+    assert "## Data changes against `main`" in text and "| tasks | 0 | 0 | 1 |" in text
+    assert "changed `echeng-2023-t020` notes" in text
+
+
+def test_the_workflow_runs_the_readme_test_command():
+    workflow = (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "run: make test" in workflow and "make test" in readme
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "scripts/pr_summary.sh" in workflow and "GITHUB_STEP_SUMMARY" in workflow

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Write the data changes of a pull request (bizenv diff against its base) as Markdown.
+#   scripts/pr_summary.sh BASE_REF [OUTPUT_FILE]
+# In GitHub Actions OUTPUT_FILE is $GITHUB_STEP_SUMMARY; locally it defaults to stdout.
+set -euo pipefail
+base="${1:?usage: scripts/pr_summary.sh BASE_REF [OUTPUT_FILE]}"
+out="${2:-/dev/stdout}"
+bizenv="${BIZENV:-.venv/bin/bizenv}"
+{
+  echo "## Data changes against \`${base}\`"
+  echo
+  "$bizenv" diff "$(git merge-base "$base" HEAD)" . --markdown
+  echo
+} >> "$out"
