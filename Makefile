@@ -15,8 +15,9 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest
 	$(BIN)/frictionless validate datapackage.json
-	$(BIN)/bizenv validate
+	$(BIN)/bizenv validate --expectations
 	$(BIN)/bizenv dictionary --check
+	$(BIN)/bizenv expectations --check
 	$(BIN)/bizenv cookbook --check
 
 setup: $(VENV)/.installed

@@ -90,6 +90,8 @@ def validate(
     layer: Annotated[
         Optional[list[Layer]], typer.Option("--layer", "-l", help="Run only this layer (repeatable).")
     ] = None,
+    expectations: Annotated[bool, typer.Option(
+        "--expectations", help="Also run the great-expectations suite (validation/expectations.json; slower).")] = False,
 ) -> None:
     """Check the corpus: Frictionless schemas and keys, pandera rules, provenance against the sources.
 
@@ -105,6 +107,16 @@ def validate(
     pkg = open_package(package)
     layers = tuple(item.value for item in layer) if layer else LAYERS
     result = run_validation(pkg, layers)
+    if expectations:
+        from .expectations import MissingGX
+        from .expectations import findings as gx_findings
+        from .expectations import run as run_gx
+
+        result.ran.append("expectations")
+        try:
+            result.findings += gx_findings(pkg, run_gx(pkg))
+        except MissingGX as exc:
+            fail(str(exc), 2)
     render = render_json if fmt == Fmt.json else render_text
     typer.echo(render(result.findings, result.summary()))
     if not result.ok:
@@ -351,6 +363,55 @@ def diff(
         typer.echo(json.dumps([asdict(d) for d in diffs], ensure_ascii=False, indent=2))
     else:
         typer.echo(render(diffs, "markdown" if markdown else "text"))
+
+
+@app.command()
+def expectations(
+    package: PackageOpt = None,
+    check: Annotated[bool, typer.Option("--check", help="Only check that the kept suite is up to date.")] = False,
+) -> None:
+    """Write validation/expectations.json, the great-expectations suite derived from the schemas and assertions."""
+    from .expectations import SUITE, render_suite
+
+    pkg = open_package(package)
+    text = render_suite(pkg)
+    path = pkg.root / SUITE
+    if check:
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            fail(f"{SUITE} is out of date: run bizenv expectations")
+        typer.echo(f"{SUITE} is up to date")
+        return
+    path.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {SUITE}")
+
+
+@app.command()
+def report(
+    package: PackageOpt = None,
+    out: Annotated[Path, typer.Option("--out", help="The page to write, relative to the package.")] = Path(
+        "build/data-docs.html"),
+) -> None:
+    """Run the great-expectations suite and render every expectation and its result as one HTML page.
+
+    Exits 1 when an expectation fails (the page shows which). Never modifies the corpus.
+    """
+    from .expectations import render_html
+    from .expectations import run as run_gx
+
+    from .expectations import MissingGX
+
+    pkg = open_package(package)
+    try:
+        outcomes = run_gx(pkg)
+    except MissingGX as exc:
+        fail(str(exc), 2)
+    path = out if out.is_absolute() else pkg.root / out
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(pkg, outcomes), encoding="utf-8")
+    failed = sum(not o.success for o in outcomes)
+    typer.echo(f"wrote {path}: {len(outcomes) - failed} of {len(outcomes)} expectations met")
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()
