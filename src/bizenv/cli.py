@@ -92,6 +92,8 @@ def validate(
     ] = None,
     expectations: Annotated[bool, typer.Option(
         "--expectations", help="Also run the great-expectations suite (validation/expectations.json; slower).")] = False,
+    reference: Annotated[bool, typer.Option(
+        "--reference", help="Check the Table Schemas with Frictionless itself instead of the compiled SQL (slow).")] = False,
 ) -> None:
     """Check the corpus: Frictionless schemas and keys, pandera rules, provenance against the sources.
 
@@ -106,7 +108,7 @@ def validate(
 
     pkg = open_package(package)
     layers = tuple(item.value for item in layer) if layer else LAYERS
-    result = run_validation(pkg, layers)
+    result = run_validation(pkg, layers, reference=reference)
     if expectations:
         from .expectations import MissingGX
         from .expectations import findings as gx_findings
@@ -412,6 +414,21 @@ def report(
     typer.echo(f"wrote {path}: {len(outcomes) - failed} of {len(outcomes)} expectations met")
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Argument(help="Folder to write the synthetic package to (replaced if it exists).")],
+    tasks: Annotated[int, typer.Option("--tasks", "-n", help="Number of tasks.", min=1)] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same package.")] = 1,
+    plant: Annotated[bool, typer.Option("--plant", help="Plant a known set of errors (listed in planted.json).")] = False,
+) -> None:
+    """Write a synthetic package of N tasks with all tables and source files, for benchmarks."""
+    from .synth import generate
+
+    result = generate(out, tasks, seed, plant)
+    typer.echo(f"wrote {out}: " + ", ".join(f"{n} {k}" for k, n in result["counts"].items())
+               + (f"; {len(result['planted'])} planted errors" if plant else ""))
 
 
 @app.command()

@@ -33,14 +33,14 @@ class Result:
         return {layer: counts.get(layer, 0) for layer in (*self.ran, *sorted(set(counts) - set(self.ran)))}
 
 
-def validate(pkg: Package, layers: tuple[str, ...] = LAYERS) -> Result:
+def validate(pkg: Package, layers: tuple[str, ...] = LAYERS, reference: bool = False) -> Result:
     from ..tables import connect, load
     from . import provenance, rules, structure
 
     result = Result()
     if "structure" in layers:
         result.ran.append("structure")
-        result.findings += structure.check(pkg)
+        result.findings += structure.check(pkg, reference=reference)
     if {"rules", "provenance"} & set(layers):
         con = connect()
         loaded = load(con, pkg)

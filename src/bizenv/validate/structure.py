@@ -6,17 +6,43 @@ from ..findings import Finding
 from ..package import Package
 
 
-def check(pkg: Package) -> list[Finding]:
-    from . import lint
+def check(pkg: Package, reference: bool = False) -> list[Finding]:
+    """File and cell checks, then the Table Schemas: compiled to DuckDB SQL, or by Frictionless itself.
 
-    return lint.check_bytes(pkg) + lint.check_cells(pkg) + frictionless_report(pkg)
+    ``reference=True`` runs Frictionless on every table (the reference, slow at scale); by
+    default the compiled checks run and Frictionless reads only the descriptor and any table
+    DuckDB cannot parse.
+    """
+    from . import compiled, lint
+
+    findings = lint.check_bytes(pkg) + lint.check_cells(pkg)
+    if reference:
+        return findings + frictionless_report(pkg)
+    fast, fallback = compiled.check(pkg)
+    return findings + descriptor_errors(pkg) + fast + (frictionless_report(pkg, fallback) if fallback else [])
 
 
-def frictionless_report(pkg: Package) -> list[Finding]:
+def descriptor_errors(pkg: Package) -> list[Finding]:
     import frictionless
 
     try:
-        report = frictionless.validate(str(pkg.root / "datapackage.json"), limit_errors=100_000)
+        frictionless.Package(str(pkg.root / "datapackage.json"))
+    except Exception as exc:  # FrictionlessException: the descriptor or a schema is invalid
+        return [Finding("structure", "package-error", str(exc).strip().splitlines()[0], file="datapackage.json")]
+    return []
+
+
+def frictionless_report(pkg: Package, tables: list[str] | None = None) -> list[Finding]:
+    """Frictionless on the whole package, or only on ``tables`` (each within its package, foreign keys too)."""
+    import frictionless
+
+    try:
+        if tables is None:
+            report = frictionless.validate(str(pkg.root / "datapackage.json"), limit_errors=100_000)
+        else:
+            package = frictionless.Package(str(pkg.root / "datapackage.json"))
+            reports = [package.get_resource(name).validate(limit_errors=100_000) for name in tables]
+            report = frictionless.Report.from_validation_reports(time=0, reports=reports)
     except Exception as exc:  # a descriptor Frictionless cannot even open
         return [Finding("structure", "package-error", str(exc).strip().splitlines()[0], file="datapackage.json")]
     findings = [
@@ -39,8 +65,12 @@ def frictionless_report(pkg: Package) -> list[Finding]:
                 row = 1
                 column = column or getattr(error, "label", None)
                 value = getattr(error, "label", None)
-            if value is None and error.type in ("primary-key", "foreign-key") and cells:
+            if error.type == "foreign-key" and getattr(error, "field_cells", None):
+                value = ", ".join(str(v) for v in error.field_cells)  # the dangling value itself
+            elif value is None and error.type == "primary-key" and cells:
                 value = key
+            if value == "":
+                value = None  # an empty cell has no value to show
             findings.append(Finding(
                 "structure", error.type, error.note or error.message, table=table, file=file, row=row,
                 column=column, key=key, value=None if value is None else str(value),

@@ -1,0 +1,141 @@
+"""Layer 1, fast path: the Table Schemas compiled into DuckDB SQL over whole tables.
+
+What Frictionless checks cell by cell in Python, this checks as one query per table:
+types, required, unique, enum, pattern, minimum/maximum, primary keys and foreign keys.
+Findings carry Frictionless's own error types (``type-error``, ``constraint-error``,
+``primary-key``, ``foreign-key``), rows, columns and values, and a test runs both
+validators on a package with planted errors and requires the same findings.  Frictionless
+stays the reference for what a Table Schema means (``bizenv validate --reference``) and
+reads any file DuckDB cannot parse (ragged rows, bad encodings), so nothing is skipped.
+"""
+
+from __future__ import annotations
+
+from ..findings import Finding
+from ..package import Package
+from ..tables import quote_ident as q
+from ..tables import sql_literal as lit
+
+TYPE_CHECK = {
+    # SQL that is TRUE when the (non-empty) text value v is a valid value of the type
+    "integer": "regexp_full_match(v, '[+-]?[0-9]+')",
+    "number": "regexp_full_match(v, '[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?') "
+              "OR v IN ('NaN', 'INF', '-INF', 'nan', 'inf', '-inf')",
+    "date": "regexp_full_match(v, '[0-9]{4}-[0-9]{2}-[0-9]{2}') AND TRY_CAST(v AS DATE) IS NOT NULL",
+    "year": "regexp_full_match(v, '[0-9]{4}')",
+}
+CAST = {"integer": "BIGINT", "number": "DOUBLE", "date": "DATE", "year": "INTEGER"}
+
+
+def _raw(con, pkg: Package, name: str) -> bool:
+    fields = pkg.field_names(name)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {q('raw_' + name)} AS SELECT row_number() OVER () + 1 AS _row, * "
+            f"FROM read_csv({lit(str(pkg.path(name)))}, header = true, all_varchar = true, auto_detect = false, "
+            "delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+            "columns = {" + ", ".join(f"{lit(f)}: 'VARCHAR'" for f in fields) + "})")
+        header = pkg.path(name).open(encoding="utf-8", newline="").readline().rstrip("\r\n").split(",")
+        return [h.strip('"') for h in header] == fields
+    except Exception:  # unreadable, ragged, not UTF-8: leave the table to Frictionless
+        return False
+
+
+def _cell_checks(pkg: Package, name: str) -> list[str]:
+    """One SELECT per field constraint; each yields (_row, column, value, type, note)."""
+    parts = []
+    raw = q("raw_" + name)
+    for f in pkg.fields(name):
+        col, ftype, c = f["name"], f.get("type", "string"), f.get("constraints", {})
+        v = q(col)
+        sel = f"SELECT _row, {lit(col)} AS col, {v} AS v"
+        if ftype in TYPE_CHECK:
+            note = lit(f'type is "{ftype}/default"')
+            parts.append(f"{sel}, 'type-error' AS type, {note} AS note FROM {raw} "
+                         f"WHERE {v} IS NOT NULL AND NOT ({_bind(TYPE_CHECK[ftype], v)})")
+        if ftype == "boolean":
+            values = ", ".join(lit(x) for x in f.get("trueValues", ["true"]) + f.get("falseValues", ["false"]))
+            note = lit('type is "boolean/default"')
+            parts.append(f"{sel}, 'type-error', {note} FROM {raw} "
+                         f"WHERE {v} IS NOT NULL AND {v} NOT IN ({values})")
+        valid = f"{v} IS NOT NULL" + (f" AND ({_bind(TYPE_CHECK[ftype], v)})" if ftype in TYPE_CHECK else "")
+        typed = f"TRY_CAST({v} AS {CAST[ftype]})" if ftype in CAST else v
+        if c.get("required"):
+            note = lit('constraint "required" is "True"')
+            parts.append(f"{sel}, 'constraint-error', {note} FROM {raw} "
+                         f"WHERE {v} IS NULL")
+        if "enum" in c:
+            values = ", ".join(lit(str(x)) for x in c["enum"])
+            note = lit(f'constraint "enum" is "{c["enum"]}"')
+            parts.append(f"{sel}, 'constraint-error', {note} FROM {raw} "
+                         f"WHERE {valid} AND {v} NOT IN ({values})")
+        if "pattern" in c:
+            note = lit('constraint "pattern" is "' + c["pattern"] + '"')
+            pattern = lit(c["pattern"])
+            parts.append(f"{sel}, 'constraint-error', {note} "
+                         f"FROM {raw} WHERE {valid} AND NOT regexp_full_match({v}, {pattern})")
+        for key, op in (("minimum", "<"), ("maximum", ">")):
+            if key in c and ftype in CAST:
+                note = lit(f'constraint "{key}" is "{c[key]}"')
+                parts.append(f"{sel}, 'constraint-error', {note} FROM {raw} "
+                             f"WHERE {valid} AND {typed} {op} {c[key]}")
+        if c.get("unique"):
+            note = lit('constraint "unique" is "True"')
+            parts.append(f"SELECT _row, {lit(col)}, {v}, 'constraint-error', {note} "
+                         f"FROM (SELECT _row, {v}, row_number() OVER (PARTITION BY {v} ORDER BY _row) AS n "
+                         f"FROM {raw} WHERE {v} IS NOT NULL) WHERE n > 1")
+    return parts
+
+
+def _bind(template: str, v: str) -> str:
+    """Put the column expression into a TYPE_CHECK template (whose value is named v)."""
+    import re
+
+    return re.sub(r"\bv\b", v, template)
+
+
+def check(pkg: Package) -> tuple[list[Finding], list[str]]:
+    """Findings, and the tables left to Frictionless because DuckDB could not parse them."""
+    from ..tables import connect
+
+    con = connect()
+    findings, fallback = [], []
+    try:
+        readable = [name for name in pkg.table_names if _raw(con, pkg, name) or fallback.append(name)]
+        for name in readable:
+            rel, pk = pkg.relpath(name), pkg.primary_key(name)
+            raw = q("raw_" + name)
+            key = " || ', ' || ".join(f"coalesce({q(k)}, '')" for k in pk) if pk else "NULL"
+            parts = _cell_checks(pkg, name)
+            if pk:
+                cols = ", ".join(q(k) for k in pk)
+                parts.append(f"SELECT _row, NULL, {key}, 'primary-key', "
+                             f"{lit('the same as in the row at position ')} || first_row FROM "
+                             f"(SELECT _row, {cols}, min(_row) OVER (PARTITION BY {cols}) AS first_row, "
+                             f"row_number() OVER (PARTITION BY {cols} ORDER BY _row) AS n FROM {raw}) "
+                             f"WHERE n > 1")
+            for fk in pkg.foreign_keys(name):
+                fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
+                ref = fk["reference"]
+                ref_fields = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
+                target = ref["resource"] or name
+                if target not in readable:
+                    continue
+                cond = " AND ".join(f"r.{q(rf)} = t.{q(f)}" for f, rf in zip(fields, ref_fields))
+                present = " AND ".join(f"t.{q(f)} IS NOT NULL" for f in fields)
+                values = " || ', ' || ".join(f"t.{q(f)}" for f in fields)
+                note = lit('for "' + ", ".join(fields) + '": values not found in the lookup table "' + target + '"')
+                parts.append(f"SELECT t._row, NULL, {values}, 'foreign-key', {note} "
+                             f"FROM {raw} t WHERE {present} AND NOT EXISTS "
+                             f"(SELECT 1 FROM {q('raw_' + target)} r WHERE {cond})")
+            if not parts:
+                continue
+            sql = (f"WITH f(_row, col, v, type, note) AS ({' UNION ALL '.join(parts)}) "
+                   f"SELECT f._row, f.col, f.v, f.type, f.note, k._key FROM f "
+                   f"JOIN (SELECT _row, {key} AS _key FROM {raw}) k USING (_row) ORDER BY f._row, f.col")
+            for row, col, value, etype, note, key_value in con.execute(sql).fetchall():
+                findings.append(Finding("structure", etype, note, table=name, file=rel, row=row, column=col,
+                                        key=key_value, value=value))
+    finally:
+        con.close()
+    return findings, fallback

@@ -1,0 +1,92 @@
+"""The fast path finds what the reference finds; the synthetic corpus is sound; the CLI starts light.
+
+Speed itself is measured by `bizenv bench` (docs/performance.md), not asserted here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bizenv.package import Package
+from bizenv.synth import PER_KIND, PLANTS, generate
+from bizenv.validate import compiled, structure
+from conftest import findings, table
+from test_validate import (bad_enum, bad_pattern, dangling_foreign_key, duplicate_key, impossible_date,
+                           missing_required, wrong_type)
+
+
+def same_findings(root):
+    pkg = Package.open(root)
+    fast, fallback = compiled.check(pkg)
+    assert fallback == []
+    reference = structure.frictionless_report(pkg)
+    key = lambda f: (f.rule, f.table, f.row, f.column, f.value, f.key)  # noqa: E731
+    return {key(f) for f in fast}, {key(f) for f in reference}
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    root = tmp_path_factory.mktemp("planted") / "pkg"
+    generate(root, 1500, seed=7, plant=True)
+    return root
+
+
+def test_compiled_schema_checks_find_exactly_what_frictionless_finds_on_planted_errors(planted):
+    fast, reference = same_findings(planted)
+    assert fast == reference
+    assert len(reference) >= PER_KIND * 5  # type, required, enum, pattern and foreign-key plants
+
+
+@pytest.mark.parametrize("breaker", [wrong_type, duplicate_key, dangling_foreign_key, impossible_date, bad_enum,
+                                     missing_required, bad_pattern])
+def test_compiled_schema_checks_match_frictionless_on_the_real_corpus(pkg, breaker):
+    breaker(pkg)
+    fast, reference = same_findings(pkg)
+    assert fast == reference and fast
+
+
+def test_every_planted_error_is_found(planted):
+    manifest = json.loads((planted / "planted.json").read_text(encoding="utf-8"))["planted"]
+    assert len(manifest) == PER_KIND * len(PLANTS)
+    found = {(f.layer, f.rule, f.table, f.row) for f in findings(planted)}
+    missed = [p for p in manifest if (p["layer"], p["rule"], p["table"], p["row"]) not in found]
+    assert missed == []
+
+
+def test_synthetic_corpus_is_valid_by_construction_and_deterministic(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    counts = generate(a, 700, seed=3)["counts"]
+    generate(b, 700, seed=3)
+    assert findings(a) == []
+    digest = lambda root: {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
+                           for p in sorted(root.rglob("*")) if p.is_file()}
+    assert digest(a) == digest(b)
+    assert counts["tasks"] == 700 and counts["documents"] == 7
+    assert 2.5 < counts["assignments"] / 700 < 3.5 and 1.1 < counts["deadlines"] / 700 < 1.5
+    assert 0.6 < counts["targets"] / 700 < 1.0
+    lengths = [len(r["text"]) for r in table(a, "tasks").rows]
+    assert min(lengths) >= 80 and max(lengths) <= 330
+
+
+def test_reference_flag_runs_frictionless(runner, pkg):
+    from bizenv.cli import app
+
+    wrong_type(pkg)
+    fast = runner.invoke(app, ["validate", "-p", str(pkg), "-l", "structure", "-f", "json"])
+    ref = runner.invoke(app, ["validate", "-p", str(pkg), "-l", "structure", "-f", "json", "--reference"])
+    strip = lambda out: sorted((f["rule"], f["row"], f["column"]) for f in json.loads(out)["findings"])  # noqa: E731
+    assert fast.exit_code == ref.exit_code == 1 and strip(fast.stdout) == strip(ref.stdout)
+
+
+def test_query_path_imports_no_dataframe_library(built_pkg):
+    """bizenv query needs DuckDB only: pandas, pandera and frictionless stay unloaded (start-up time)."""
+    code = ("import sys; from bizenv.cli import app; from typer.testing import CliRunner; "
+            f"r = CliRunner().invoke(app, ['query', 'SELECT 1', '-p', {str(built_pkg)!r}]); assert r.exit_code == 0; "
+            "print(sorted({'pandas', 'pandera', 'frictionless', 'great_expectations', 'matplotlib'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
