@@ -44,9 +44,13 @@ def split_outside_brackets(text: str, separators: str) -> list[str]:
     return parts
 
 
-WS_RE = re.compile(r"[ \t\u3000\u00a0\r\n]+")
-CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef\u2018-\u201f\u2014\u2026"
-GAP_RE = re.compile(rf"(?<=[{CJK}])[ \t\u3000\u00a0\r\n]+|[ \t\u3000\u00a0\r\n]+(?=[{CJK}])")
+# Literal characters (not escapes) so that the same patterns run in Python's re and in RE2
+# (pyarrow, DuckDB); capture groups instead of lookarounds, which RE2 lacks.
+WS = " \t\u3000\u00a0\r\n"
+CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef\u2018-\u201f\u2014\u2026"
+AFTER_CJK = re.compile(f"([{CJK}])[{WS}]+")
+BEFORE_CJK = re.compile(f"[{WS}]+([{CJK}])")
+WS_RE = re.compile(f"[{WS}]+")
 
 
 def clean_text(text: str) -> str:
@@ -58,7 +62,7 @@ def clean_text(text: str) -> str:
     3. leading and trailing whitespace is removed.
     Characters are never changed or added: the result is the printed text minus whitespace.
     """
-    return WS_RE.sub(" ", GAP_RE.sub("", text)).strip()
+    return WS_RE.sub(" ", BEFORE_CJK.sub(r"\1", AFTER_CJK.sub(r"\1", text))).strip()
 
 
 def squeeze(text: str) -> str:
@@ -72,4 +76,6 @@ def strip_pad(text: str) -> str:
 
 def clean_series(series):
     """:func:`clean_text` over a whole pandas Series of strings (vectorized, same regexes)."""
-    return series.str.replace(GAP_RE, "", regex=True).str.replace(WS_RE, " ", regex=True).str.strip()
+    return (series.str.replace(AFTER_CJK.pattern, r"\1", regex=True)
+            .str.replace(BEFORE_CJK.pattern, r"\1", regex=True)
+            .str.replace(WS_RE.pattern, " ", regex=True).str.strip())

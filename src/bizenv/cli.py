@@ -432,6 +432,30 @@ def synth(
 
 
 @app.command()
+def bench(
+    sizes: Annotated[str, typer.Option("--sizes", help="Comma-separated task counts.")] = "10000,100000,1000000",
+    work: Annotated[Path, typer.Option("--work", help="Folder for the synthetic packages.")] = Path("bench/work"),
+    results: Annotated[Path, typer.Option("--results", help="Where to write the JSON results.")] = Path(
+        "bench/results/latest.json"),
+    report: Annotated[bool, typer.Option("--report", help="Only regenerate docs/performance.md from the results.")] = False,
+    page: Annotated[Path, typer.Option("--page", help="The page to write.")] = Path("docs/performance.md"),
+) -> None:
+    """Benchmark validate, each layer, frictionless, the DuckDB floor, build and queries on synthetic corpora."""
+    import json
+
+    from .bench import render
+    from .bench import run as run_bench
+
+    if not report:
+        run_bench([int(x) for x in sizes.split(",")], work, results, log=typer.echo)
+    if not results.exists():
+        fail(f"{results} does not exist: run bizenv bench first", 2)
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(render(json.loads(results.read_text(encoding="utf-8"))) + "\n", encoding="utf-8")
+    typer.echo(f"wrote {page}")
+
+
+@app.command()
 def cookbook(
     package: PackageOpt = None,
     check: Annotated[bool, typer.Option("--check", help="Only check that the page and charts are up to date.")] = False,

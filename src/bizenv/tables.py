@@ -69,9 +69,18 @@ def load(con, pkg: Package, tables: list[str] | None = None, keep_row: bool = Tr
     is not created; a finding says why (the structure layer reports the detail).
     """
     loaded, findings = [], []
+    shared = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
     for name in tables or pkg.table_names:
         names = pkg.field_names(name)
         path = pkg.path(name)
+        if f"raw_{name}" in shared:  # read once already by the structure layer (header checked there)
+            cols = ", ".join(f"{typed_expr(f)} AS {quote_ident(f['name'])}" for f in pkg.fields(name))
+            row = "_row, " if keep_row else ""
+            con.execute(f"CREATE OR REPLACE TABLE {quote_ident(name)} AS SELECT {row}{cols} "
+                        f"FROM {quote_ident('raw_' + name)} ORDER BY _row")
+            con.execute(f"DROP TABLE {quote_ident('raw_' + name)}")
+            loaded.append(name)
+            continue
         raw = f"_raw_{name}"
         try:
             con.execute(

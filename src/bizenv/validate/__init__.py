@@ -38,12 +38,12 @@ def validate(pkg: Package, layers: tuple[str, ...] = LAYERS, reference: bool = F
     from . import provenance, rules, structure
 
     result = Result()
+    con = connect()
     if "structure" in layers:
         result.ran.append("structure")
-        result.findings += structure.check(pkg, reference=reference)
+        result.findings += structure.check(pkg, reference=reference, con=con)  # leaves raw_<name> in con
     if {"rules", "provenance"} & set(layers):
-        con = connect()
-        loaded = load(con, pkg)
+        loaded = load(con, pkg)  # typed tables from the raw ones: every CSV is read once
         result.findings += loaded.findings
         if "rules" in layers:
             result.ran.append("rules")
@@ -51,7 +51,7 @@ def validate(pkg: Package, layers: tuple[str, ...] = LAYERS, reference: bool = F
         if "provenance" in layers:
             result.ran.append("provenance")
             result.findings += provenance.check(con, pkg, loaded.tables)
-        con.close()
+    con.close()
     add_lines(pkg, result.findings)
     return result
 

@@ -94,11 +94,16 @@ def _bind(template: str, v: str) -> str:
     return re.sub(r"\bv\b", v, template)
 
 
-def check(pkg: Package) -> tuple[list[Finding], list[str]]:
-    """Findings, and the tables left to Frictionless because DuckDB could not parse them."""
+def check(pkg: Package, con=None) -> tuple[list[Finding], list[str]]:
+    """Findings, and the tables left to Frictionless because DuckDB could not parse them.
+
+    With a connection ``con``, the raw tables (``raw_<name>``) stay in it for the other
+    layers, so every CSV is read once.
+    """
     from ..tables import connect
 
-    con = connect()
+    own = con is None
+    con = con or connect()
     findings, fallback = [], []
     try:
         readable = [name for name in pkg.table_names if _raw(con, pkg, name) or fallback.append(name)]
@@ -136,6 +141,9 @@ def check(pkg: Package) -> tuple[list[Finding], list[str]]:
             for row, col, value, etype, note, key_value in con.execute(sql).fetchall():
                 findings.append(Finding("structure", etype, note, table=name, file=rel, row=row, column=col,
                                         key=key_value, value=value))
+        for name in fallback:
+            con.execute(f"DROP TABLE IF EXISTS {q('raw_' + name)}")
     finally:
-        con.close()
+        if own:
+            con.close()
     return findings, fallback

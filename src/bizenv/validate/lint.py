@@ -69,49 +69,36 @@ def check_bytes(pkg: Package) -> list[Finding]:
     return findings
 
 
-def check_cells(pkg: Package) -> list[Finding]:
-    """Cell checks over every column of every table, one query per table."""
-    from ..tables import connect
-
-    con = connect()
+def check_cells(pkg: Package, con) -> list[Finding]:
+    """Cell checks over every column of every table read by the compiled layer (``raw_<name>``)."""
     findings = []
-    try:
-        for name in pkg.table_names:
-            fields = pkg.fields(name)
-            if not fields:
+    present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+    for name in pkg.table_names:
+        fields = pkg.fields(name)
+        if not fields or f"raw_{name}" not in present:
+            continue  # unreadable or ragged: reported by the byte checks and by Frictionless
+        # "text" is free text: a string field without an enum (an enum such as comparator's "=" is a
+        # closed vocabulary, which no one can inject through)
+        kinds = {f["name"]: ("numeric" if f.get("type") in NUMERIC
+                             else "text" if f.get("type", "string") == "string"
+                             and "enum" not in f.get("constraints", {}) else "other") for f in fields}
+        parts = []
+        for rule, condition, message, applies in CELL_CHECKS:
+            cols = [c for c, k in kinds.items() if applies == "all" or applies == k]
+            if not cols:
                 continue
-            path = pkg.path(name)
-            try:
-                con.execute(
-                    f"CREATE OR REPLACE TEMP TABLE raw AS SELECT row_number() OVER () + 1 AS _row, * "
-                    f"FROM read_csv({sql_literal(str(path))}, header = true, all_varchar = true, auto_detect = false, "
-                    "delim = ',', quote = '\"', escape = '\"', "
-                    "columns = {" + ", ".join(f"{sql_literal(f['name'])}: 'VARCHAR'" for f in fields) + "})")
-            except Exception:
-                continue  # unreadable or ragged: reported by the byte checks and by Frictionless
-            # "text" is free text: a string field without an enum (an enum such as comparator's "=" is a
-            # closed vocabulary, which no one can inject through)
-            kinds = {f["name"]: ("numeric" if f.get("type") in NUMERIC
-                                 else "text" if f.get("type", "string") == "string"
-                                 and "enum" not in f.get("constraints", {}) else "other") for f in fields}
-            parts = []
-            for rule, condition, message, applies in CELL_CHECKS:
-                cols = [c for c, k in kinds.items() if applies == "all" or applies == k]
-                if not cols:
-                    continue
-                names = ", ".join(sql_literal(c) for c in cols)
-                parts.append(f"SELECT _row, col, v, {sql_literal(rule)} AS rule, {sql_literal(message)} AS message "
-                             f"FROM cells WHERE col IN ({names}) AND {condition}")
-            pk = pkg.primary_key(name)
-            key = " || ', ' || ".join(f"coalesce({quote_ident(k)}, '')" for k in pk) if pk else "NULL"
-            sql = (f"WITH keyed AS (SELECT _row, {key} AS _key FROM raw), "
-                   "cells AS (UNPIVOT (SELECT * EXCLUDE (_row), _row FROM raw) ON COLUMNS(* EXCLUDE (_row)) "
-                   "INTO NAME col VALUE v) "
-                   f"SELECT f._row, f.col, f.v, f.rule, f.message, k._key FROM ({' UNION ALL '.join(parts)}) f "
-                   "JOIN keyed k USING (_row) ORDER BY f._row, f.col, f.rule")
-            for row, col, value, rule, message, key_value in con.execute(sql).fetchall():
-                findings.append(Finding("structure", rule, message, table=name, file=pkg.relpath(name), row=row,
-                                        column=col, key=key_value, value=value))
-    finally:
-        con.close()
+            names = ", ".join(sql_literal(c) for c in cols)
+            parts.append(f"SELECT _row, col, v, {sql_literal(rule)} AS rule, {sql_literal(message)} AS message "
+                         f"FROM cells WHERE col IN ({names}) AND {condition}")
+        pk = pkg.primary_key(name)
+        key = " || ', ' || ".join(f"coalesce({quote_ident(k)}, '')" for k in pk) if pk else "NULL"
+        raw = quote_ident(f"raw_{name}")
+        sql = (f"WITH keyed AS (SELECT _row, {key} AS _key FROM {raw}), "
+               f"cells AS (UNPIVOT (SELECT * EXCLUDE (_row), _row FROM {raw}) ON COLUMNS(* EXCLUDE (_row)) "
+               "INTO NAME col VALUE v) "
+               f"SELECT f._row, f.col, f.v, f.rule, f.message, k._key FROM ({' UNION ALL '.join(parts)}) f "
+               "JOIN keyed k USING (_row) ORDER BY f._row, f.col, f.rule")
+        for row, col, value, rule, message, key_value in con.execute(sql).fetchall():
+            findings.append(Finding("structure", rule, message, table=name, file=pkg.relpath(name), row=row,
+                                    column=col, key=key_value, value=value))
     return findings

@@ -42,11 +42,22 @@ def check(con, pkg: Package, loaded: list[str]) -> list[Finding]:
     return findings
 
 
-def load_sources(con, pkg: Package) -> list[Finding]:
-    """Hash every source file and load its text and lines into ``source_text``/``source_lines``."""
-    import pyarrow as pa
+READ_SOURCES = """
+    CREATE OR REPLACE TEMP TABLE source_text AS
+    SELECT f.document_id, t.content, sha256(t.content) AS actual, f.sha AS recorded, f._row
+    FROM _files f JOIN read_text(?) t ON t.filename = f.path
+"""
+NO_SOURCES = ("CREATE OR REPLACE TEMP TABLE source_text AS SELECT NULL::VARCHAR AS document_id, NULL::VARCHAR AS "
+              "content, NULL::VARCHAR AS actual, NULL::VARCHAR AS recorded, NULL::BIGINT AS _row WHERE false")
 
-    findings, ids, texts = [], [], []
+
+def load_sources(con, pkg: Package) -> list[Finding]:
+    """Hash every source file and load its text and lines into ``source_text``/``source_lines``.
+
+    DuckDB reads and hashes the files itself (``read_text``, ``sha256``), so the text is never
+    copied into Python; a missing file or one that is not UTF-8 is reported from Python.
+    """
+    findings, readable = [], []
     docs = con.execute("SELECT _row, document_id, source_file, source_sha256 FROM documents").fetchall()
     for row, doc_id, source_file, sha in docs:
         where = dict(table="documents", file=pkg.relpath("documents"), row=row, key=doc_id)
@@ -55,21 +66,40 @@ def load_sources(con, pkg: Package) -> list[Finding]:
             findings.append(Finding("provenance", "source-missing", "the source file does not exist",
                                     column="source_file", value=source_file, **where))
             continue
-        data = path.read_bytes()
-        actual = hashlib.sha256(data).hexdigest()
-        if actual != sha:
-            findings.append(Finding("provenance", "source-sha256",
-                                    f"the source file's SHA-256 is {actual}, not the recorded value",
-                                    column="source_sha256", value=sha, **where))
-        try:
-            texts.append(data.decode("utf-8"))
-            ids.append(doc_id)
-        except UnicodeDecodeError as exc:
-            findings.append(Finding("provenance", "source-encoding", f"the source file is not UTF-8: {exc}",
-                                    column="source_file", value=source_file, **where))
-    con.register("_source_arrow", pa.table({"document_id": ids, "content": texts}))
-    con.execute("CREATE OR REPLACE TEMP TABLE source_text AS SELECT * FROM _source_arrow")
-    con.unregister("_source_arrow")
+        readable.append((doc_id, str(path), sha, row))
+    con.execute("CREATE OR REPLACE TEMP TABLE _files (document_id VARCHAR, path VARCHAR, sha VARCHAR, _row BIGINT)")
+    if readable:
+        con.executemany("INSERT INTO _files VALUES (?, ?, ?, ?)", readable)
+    try:
+        con.execute(READ_SOURCES, [[r[1] for r in readable] or [""]]) if readable else con.execute(NO_SOURCES)
+    except Exception:  # a file that is not UTF-8: find it, report it, read the others
+        import hashlib
+
+        good = []
+        for doc_id, path, sha, row in readable:
+            data = open(path, "rb").read()
+            try:
+                data.decode("utf-8")
+                good.append((doc_id, path, sha, row))
+            except UnicodeDecodeError as exc:
+                findings.append(Finding("provenance", "source-encoding", f"the source file is not UTF-8: {exc}",
+                                        table="documents", file=pkg.relpath("documents"), row=row, key=doc_id,
+                                        column="source_file", value=path))
+                if hashlib.sha256(data).hexdigest() != sha:
+                    findings.append(Finding("provenance", "source-sha256", "the source file's SHA-256 differs "
+                                            "from the recorded value", table="documents",
+                                            file=pkg.relpath("documents"), row=row, key=doc_id,
+                                            column="source_sha256", value=sha))
+        con.execute("DELETE FROM _files")
+        if good:
+            con.executemany("INSERT INTO _files VALUES (?, ?, ?, ?)", good)
+        con.execute(READ_SOURCES, [[r[1] for r in good]]) if good else con.execute(NO_SOURCES)
+    for row, doc_id, actual, recorded in con.execute(
+            "SELECT _row, document_id, actual, recorded FROM source_text WHERE actual <> recorded").fetchall():
+        findings.append(Finding("provenance", "source-sha256",
+                                f"the source file's SHA-256 is {actual}, not the recorded value",
+                                table="documents", file=pkg.relpath("documents"), row=row, key=doc_id,
+                                column="source_sha256", value=recorded))
     con.execute("""
         CREATE OR REPLACE TEMP TABLE source_lines AS
         SELECT document_id, generate_subscripts(lines, 1) AS line_no, unnest(lines) AS line

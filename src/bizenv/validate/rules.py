@@ -401,7 +401,11 @@ def _(F):
 def check(con, pkg: Package, loaded: list[str]) -> list[Finding]:
     import pandera.pandas as pa
 
-    frames = Frames({name: con.table(name).df() for name in loaded})
+    import pandas as pd
+
+    # Arrow-backed frames: no copy of the text into Python objects
+    frames = Frames({name: con.table(name).arrow().read_all().to_pandas(types_mapper=pd.ArrowDtype)
+                     for name in loaded})
     findings: list[Finding] = []
     for table in dict.fromkeys(r.table for r in RULES):
         rules = [r for r in RULES if r.table == table]

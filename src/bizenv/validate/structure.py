@@ -6,20 +6,27 @@ from ..findings import Finding
 from ..package import Package
 
 
-def check(pkg: Package, reference: bool = False) -> list[Finding]:
+def check(pkg: Package, reference: bool = False, con=None) -> list[Finding]:
     """File and cell checks, then the Table Schemas: compiled to DuckDB SQL, or by Frictionless itself.
 
     ``reference=True`` runs Frictionless on every table (the reference, slow at scale); by
     default the compiled checks run and Frictionless reads only the descriptor and any table
     DuckDB cannot parse.
     """
+    from ..tables import connect
     from . import compiled, lint
 
-    findings = lint.check_bytes(pkg) + lint.check_cells(pkg)
-    if reference:
-        return findings + frictionless_report(pkg)
-    fast, fallback = compiled.check(pkg)
-    return findings + descriptor_errors(pkg) + fast + (frictionless_report(pkg, fallback) if fallback else [])
+    own = con is None
+    con = con or connect()
+    try:
+        fast, fallback = compiled.check(pkg, con)  # reads every CSV once into raw_<name>
+        findings = lint.check_bytes(pkg) + lint.check_cells(pkg, con)
+        if reference:
+            return findings + frictionless_report(pkg)
+        return findings + descriptor_errors(pkg) + fast + (frictionless_report(pkg, fallback) if fallback else [])
+    finally:
+        if own:
+            con.close()
 
 
 def descriptor_errors(pkg: Package) -> list[Finding]:
