@@ -90,3 +90,20 @@ def test_query_path_imports_no_dataframe_library(built_pkg):
             "print(sorted({'pandas', 'pandera', 'frictionless', 'great_expectations', 'matplotlib'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_benchmark_runs_end_to_end_and_finds_every_planted_error(tmp_path):
+    """A tiny benchmark: every step runs, results and the page are written (speed is not asserted)."""
+    from bizenv.bench import STEPS, render, run
+
+    results = tmp_path / "results.json"
+    report = run([300], tmp_path / "work", results, steps=["floor", "validate", "frictionless", "build",
+                                                            "query_unit_workload"], log=lambda *_: None)
+    entry = report["sizes"]["300"]
+    assert all("seconds" in s and "peak_mb" in s for s in entry["steps"].values()), entry["steps"]
+    assert entry["steps"]["validate"]["errors"] == 0 == entry["steps"]["frictionless"]["errors"]
+    assert entry["planted"]["found"] == entry["planted"]["planted"] > 0
+    assert json.loads(results.read_text())["sizes"]["300"]["rows"] == entry["rows"]
+    page = render(report)
+    assert "## Targets at 300 tasks" in page and "| validate |" in page
+    assert set(STEPS) >= set(entry["steps"])

@@ -26,9 +26,9 @@ CELL_CHECKS = [
     # (rule, SQL condition on `v`, message, applies to: "text" | "numeric" | "all")
     ("invisible-character", f"regexp_matches(v, '{INVISIBLE}')",
      "contains a control or invisible (zero-width) character", "all"),
-    ("surrounding-whitespace", r"regexp_matches(v, '^[\s\x{00A0}\x{3000}]|[\s\x{00A0}\x{3000}]$')",
-     "has leading or trailing whitespace (including ideographic and no-break spaces)", "all"),
-    ("formula-injection", "regexp_matches(v, '^[=+\\-@]')",
+    ("surrounding-whitespace", "v <> trim(v, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160) "
+     "|| chr(12288))", "has leading or trailing whitespace (including ideographic and no-break spaces)", "all"),
+    ("formula-injection", "left(v, 1) IN ('=', '+', '-', '@')",
      "starts with = + - or @, which a spreadsheet runs as a formula", "text"),
     ("full-width-digits", "regexp_matches(v, '[０-９．，]')", "a number written with full-width digits", "numeric"),
     ("thousands-separator", r"regexp_matches(v, '^\d{1,3}(,\d{3})+(\.\d+)?$')",
@@ -36,19 +36,23 @@ CELL_CHECKS = [
 ]
 
 
-def check_bytes(pkg: Package) -> list[Finding]:
+def check_bytes(pkg: Package, unreadable: list[str] | None = None) -> list[Finding]:
+    """Encoding and line ends. Only the first 64 KB of a file are read (BOM, CRLF), unless it is in
+    ``unreadable`` (DuckDB could not read it, which includes any invalid UTF-8): then all of it."""
     findings = []
     for name in pkg.table_names:
         path, rel = pkg.path(name), pkg.relpath(name)
+        whole = unreadable is None or name in unreadable
         try:
-            data = path.read_bytes()
+            with path.open("rb") as fh:
+                data = fh.read() if whole else fh.read(65536)
         except OSError as exc:
             findings.append(Finding("structure", "file-unreadable", str(exc), table=name, file=rel))
             continue
         if not data:
             continue  # Frictionless reports an empty file
         try:
-            data.decode("utf-8")
+            data.decode("utf-8") if whole else data.decode("utf-8", errors="ignore")
         except UnicodeDecodeError as exc:
             line = data.count(b"\n", 0, exc.start) + 1
             column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1

@@ -144,18 +144,27 @@ def verbatim(con, pkg: Package, table: str, column: str, spec: dict) -> list[Fin
         located = document_of(pkg, table)
         line_field = spec["line_field"]
         join, doc = located
+        # one-line values (nearly all) join their line directly; values with line breaks take the
+        # window of lines they span
         sql = f"""
             WITH v AS (
                 {base}, {doc} AS _doc, t.{q(line_field)} AS _line FROM {q(table)} t {join} WHERE {nonempty}
+            ), single AS (
+                SELECT v._row, v._key, v._value, v._line FROM v
+                LEFT JOIN source_lines l ON l.document_id = v._doc AND l.line_no = v._line
+                WHERE strpos(v._value, chr(10)) = 0 AND (l.line IS NULL OR NOT contains(l.line, v._value))
             ), w AS (
                 SELECT v._row, any_value(v._key) AS _key, any_value(v._value) AS _value, any_value(v._line) AS _line,
-                       any_value(v._doc) AS _doc, string_agg(l.line, chr(10) ORDER BY l.line_no) AS _window
+                       string_agg(l.line, chr(10) ORDER BY l.line_no) AS _window
                 FROM v LEFT JOIN source_lines l ON l.document_id = v._doc
                  AND l.line_no BETWEEN v._line AND v._line + length(v._value) - length(replace(v._value, chr(10), ''))
+                WHERE strpos(v._value, chr(10)) > 0
                 GROUP BY v._row
             )
-            SELECT _row, _key, _value, _line FROM w
-            WHERE _window IS NULL OR NOT contains(_window, _value) ORDER BY _row
+            SELECT _row, _key, _value, _line FROM single
+            UNION ALL
+            SELECT _row, _key, _value, _line FROM w WHERE _window IS NULL OR NOT contains(_window, _value)
+            ORDER BY _row
         """
         rows = con.execute(sql).fetchall()
         return [Finding("provenance", "verbatim-line",

@@ -20,7 +20,7 @@ def check(pkg: Package, reference: bool = False, con=None) -> list[Finding]:
     con = con or connect()
     try:
         fast, fallback = compiled.check(pkg, con)  # reads every CSV once into raw_<name>
-        findings = lint.check_bytes(pkg) + lint.check_cells(pkg, con)
+        findings = lint.check_bytes(pkg, fallback) + lint.check_cells(pkg, con)
         if reference:
             return findings + frictionless_report(pkg)
         return findings + descriptor_errors(pkg) + fast + (frictionless_report(pkg, fallback) if fallback else [])
