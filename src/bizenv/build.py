@@ -13,15 +13,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .findings import Finding
+from .findings import Finding, FindingsError
 from .package import Package
 from .tables import connect, load, quote_ident, sql_literal
 
 
-class BuildError(Exception):
-    def __init__(self, message: str, findings: list[Finding] | None = None):
-        super().__init__(message)
-        self.findings = findings or []
+class BuildError(FindingsError):
+    pass
 
 
 @dataclass

@@ -59,6 +59,21 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def write_or_check(pkg, files: dict[str, bytes], check: bool, command: str) -> None:
+    """Write generated files (paths relative to the package), or with ``check`` fail if any differs."""
+    stale = [name for name, content in files.items()
+             if not (pkg.root / name).exists() or (pkg.root / name).read_bytes() != content]
+    if check:
+        if stale:
+            fail(f"out of date: {', '.join(stale)} (run bizenv {command})")
+        typer.echo(f"up to date: {', '.join(sorted(files))}")
+        return
+    for name, content in files.items():
+        (pkg.root / name).parent.mkdir(parents=True, exist_ok=True)
+        (pkg.root / name).write_bytes(content)
+    typer.echo(f"wrote {', '.join(sorted(files))}")
+
+
 def open_package(path: Optional[Path]):
     from .package import Package, PackageError
 
@@ -298,17 +313,8 @@ def dictionary(
     from .dictionary import render
 
     pkg = open_package(package)
-    text = render(pkg)
-    path = output if output.is_absolute() else pkg.root / output
-    if check:
-        current = path.read_text(encoding="utf-8") if path.exists() else ""
-        if current != text:
-            fail(f"{output} is out of date: run bizenv dictionary")
-        typer.echo(f"{output} is up to date")
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    typer.echo(f"wrote {output}")
+    name = output.as_posix() if not output.is_absolute() else str(output.relative_to(pkg.root))
+    write_or_check(pkg, {name: render(pkg).encode("utf-8")}, check, "dictionary")
 
 
 @app.command()
@@ -376,15 +382,7 @@ def expectations(
     from .expectations import SUITE, render_suite
 
     pkg = open_package(package)
-    text = render_suite(pkg)
-    path = pkg.root / SUITE
-    if check:
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            fail(f"{SUITE} is out of date: run bizenv expectations")
-        typer.echo(f"{SUITE} is up to date")
-        return
-    path.write_text(text, encoding="utf-8")
-    typer.echo(f"wrote {SUITE}")
+    write_or_check(pkg, {SUITE: render_suite(pkg).encode("utf-8")}, check, "expectations")
 
 
 @app.command()
@@ -469,18 +467,7 @@ def cookbook(
         files = generate(pkg)
     except ModuleNotFoundError as exc:
         fail(f"{exc.name} is needed for the charts: pip install 'bizenv[docs]'", 2)
-    stale = [name for name, content in files.items()
-             if not (pkg.root / name).exists() or (pkg.root / name).read_bytes() != content]
-    if check:
-        if stale:
-            fail(f"out of date: {', '.join(stale)} (run bizenv cookbook)")
-        typer.echo("docs/cookbook.md and its charts are up to date")
-        return
-    for name, content in files.items():
-        path = pkg.root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-    typer.echo(f"wrote {', '.join(sorted(files))}")
+    write_or_check(pkg, files, check, "cookbook")
 
 
 def main() -> None:

@@ -6,6 +6,14 @@ import json
 from dataclasses import asdict, dataclass
 
 
+class FindingsError(Exception):
+    """A command refused to go on; ``findings`` says why, when validation did."""
+
+    def __init__(self, message: str, findings: list["Finding"] | None = None):
+        super().__init__(message)
+        self.findings = findings or []
+
+
 @dataclass
 class Finding:
     layer: str  # structure | rules | provenance

@@ -30,6 +30,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .findings import FindingsError
 from .package import Package
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
@@ -39,10 +40,8 @@ COPY = ["datapackage.json", "data", "schemas", "sources", "sql", "validation", "
         "docs/data-dictionary.md", "docs/curation.md", "docs/cookbook.md", "docs/img"]
 
 
-class ReleaseError(Exception):
-    def __init__(self, message: str, findings=None):
-        super().__init__(message)
-        self.findings = findings or []
+class ReleaseError(FindingsError):
+    pass
 
 
 @dataclass
