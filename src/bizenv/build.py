@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .findings import Finding, FindingsError
+from .findings import FindingsError
 from .package import Package
 from .tables import connect, load, quote_ident, sql_literal
 

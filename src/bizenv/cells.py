@@ -65,11 +65,6 @@ def clean_text(text: str) -> str:
     return WS_RE.sub(" ", BEFORE_CJK.sub(r"\1", AFTER_CJK.sub(r"\1", text))).strip()
 
 
-def squeeze(text: str) -> str:
-    """``text`` without any whitespace, for matching labels broken by stray spaces."""
-    return WS_RE.sub("", text)
-
-
 def strip_pad(text: str) -> str:
     return text.strip(PAD)
 

@@ -9,7 +9,6 @@ have no CJK glyphs), written without timestamps so the same data gives the same 
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from .package import Package
 

@@ -68,7 +68,7 @@ def derive(pkg: Package) -> dict:
             low, high = (expected, expected) if isinstance(expected, int) else expected
             condition = f'_document_id=="{doc_id}"'
             if COUNT_TABLES[count]:
-                condition += " and " + COUNT_TABLES[count].replace("!=", "!=").replace("'", '"')
+                condition += " and " + COUNT_TABLES[count].replace("'", '"')
             suites[table].append(("expect_table_row_count_to_be_between",
                                   {"min_value": low, "max_value": high, "row_condition": condition,
                                    "condition_parser": "pandas", "meta_count": f"{doc_id}: {count}"}))

@@ -59,7 +59,7 @@ def generate(out: Path, tasks: int, seed: int = 1, plant: bool = False, template
         prefix = "syn" + "".join(chr(97 + (d // 26 ** k) % 26) for k in range(5))[::-1]  # ids allow letters only
         year = 2019 + d % 5
         lines = [f"合成市{d}优化营商环境责任分工", ""]
-        measures, units = [], []
+        units = []
         lines.append("\t一、优化营商环境重点工作")
         rows["measures"].append(dict(measure_id=f"{doc_id}-s1", document_id=doc_id, parent_id="", level=1, seq=1,
                                      label="一", title="优化营商环境重点工作", body="", body_line="", position=1,

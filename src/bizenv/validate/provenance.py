@@ -14,7 +14,6 @@ The checks are compiled from the schemas into DuckDB SQL over whole tables.
 
 from __future__ import annotations
 
-import hashlib
 
 from ..findings import Finding
 from ..package import Package
