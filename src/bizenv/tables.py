@@ -43,6 +43,13 @@ def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def bind(template: str, column: str) -> str:
+    """Put a column expression into an SQL template whose value is named ``v``."""
+    import re
+
+    return re.sub(r"\bv\b", lambda _: column, template)
+
+
 def typed_expr(field: dict) -> str:
     """SQL turning the raw VARCHAR column of ``field`` into its Table Schema type."""
     col = quote_ident(field["name"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ..findings import Finding
 from ..package import Package
+from ..tables import bind
 from ..tables import quote_ident as q
 from ..tables import sql_literal as lit
 
@@ -52,13 +53,13 @@ def _cell_checks(pkg: Package, name: str) -> list[str]:
         if ftype in TYPE_CHECK:
             note = lit(f'type is "{ftype}/default"')
             parts.append(f"{sel}, 'type-error' AS type, {note} AS note FROM {raw} "
-                         f"WHERE {v} IS NOT NULL AND NOT ({_bind(TYPE_CHECK[ftype], v)})")
+                         f"WHERE {v} IS NOT NULL AND NOT ({bind(TYPE_CHECK[ftype], v)})")
         if ftype == "boolean":
             values = ", ".join(lit(x) for x in f.get("trueValues", ["true"]) + f.get("falseValues", ["false"]))
             note = lit('type is "boolean/default"')
             parts.append(f"{sel}, 'type-error', {note} FROM {raw} "
                          f"WHERE {v} IS NOT NULL AND {v} NOT IN ({values})")
-        valid = f"{v} IS NOT NULL" + (f" AND ({_bind(TYPE_CHECK[ftype], v)})" if ftype in TYPE_CHECK else "")
+        valid = f"{v} IS NOT NULL" + (f" AND ({bind(TYPE_CHECK[ftype], v)})" if ftype in TYPE_CHECK else "")
         typed = f"TRY_CAST({v} AS {CAST[ftype]})" if ftype in CAST else v
         if c.get("required"):
             note = lit('constraint "required" is "True"')
@@ -85,13 +86,6 @@ def _cell_checks(pkg: Package, name: str) -> list[str]:
                          f"FROM (SELECT _row, {v}, row_number() OVER (PARTITION BY {v} ORDER BY _row) AS n "
                          f"FROM {raw} WHERE {v} IS NOT NULL) WHERE n > 1")
     return parts
-
-
-def _bind(template: str, v: str) -> str:
-    """Put the column expression into a TYPE_CHECK template (whose value is named v)."""
-    import re
-
-    return re.sub(r"\bv\b", v, template)
 
 
 def check(pkg: Package, con=None) -> tuple[list[Finding], list[str]]:
