@@ -69,8 +69,13 @@ def strip_pad(text: str) -> str:
     return text.strip(PAD)
 
 
-def clean_series(series):
-    """:func:`clean_text` over a whole pandas Series of strings (vectorized, same regexes)."""
-    return (series.str.replace(AFTER_CJK.pattern, r"\1", regex=True)
-            .str.replace(BEFORE_CJK.pattern, r"\1", regex=True)
-            .str.replace(WS_RE.pattern, " ", regex=True).str.strip())
+def clean_sql(column: str) -> str:
+    """:func:`clean_text` as a DuckDB SQL expression over ``column`` (the same patterns, in RE2)."""
+    def lit(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    python_whitespace = "".join(ch for ch in map(chr, range(0x110000)) if ch.isspace())  # what str.strip() removes
+    expr = f"regexp_replace({column}, {lit(AFTER_CJK.pattern)}, '\\1', 'g')"
+    expr = f"regexp_replace({expr}, {lit(BEFORE_CJK.pattern)}, '\\1', 'g')"
+    expr = f"regexp_replace({expr}, {lit(WS_RE.pattern)}, ' ', 'g')"
+    return f"trim({expr}, {lit(python_whitespace)})"

@@ -29,10 +29,39 @@ SAFE_CONFIG = {
 }
 
 
+# DuckDB's working memory in validate and build; beyond it, tables spill to a temporary folder.
+# BIZENV_MEMORY_LIMIT overrides it (a DuckDB size such as "4GB").
+MEMORY_LIMIT = "1GB"
+
+
 def connect(database: str = ":memory:", read_only: bool = False, **config):
     import duckdb
 
     return duckdb.connect(database, read_only=read_only, config={**SAFE_CONFIG, **config})
+
+
+class Workspace:
+    """A DuckDB connection for validating and building: bounded memory, spilling to a private folder.
+
+    Use as a context manager; the folder is removed on exit.
+    """
+
+    def __init__(self, database: str = ":memory:"):
+        import os
+        import tempfile
+
+        self.spill = tempfile.mkdtemp(prefix="bizenv-spill-")
+        limit = os.environ.get("BIZENV_MEMORY_LIMIT", MEMORY_LIMIT)
+        self.con = connect(database, memory_limit=limit, temp_directory=self.spill)
+
+    def __enter__(self):
+        return self.con
+
+    def __exit__(self, *exc):
+        import shutil
+
+        self.con.close()
+        shutil.rmtree(self.spill, ignore_errors=True)
 
 
 def quote_ident(name: str) -> str:
@@ -81,11 +110,11 @@ def load(con, pkg: Package, tables: list[str] | None = None, keep_row: bool = Tr
         names = pkg.field_names(name)
         path = pkg.path(name)
         if f"raw_{name}" in shared:  # read once already by the structure layer (header checked there)
+            # a view: the typed values are computed where they are read, the text is held once
             cols = ", ".join(f"{typed_expr(f)} AS {quote_ident(f['name'])}" for f in pkg.fields(name))
             row = "_row, " if keep_row else ""
-            con.execute(f"CREATE OR REPLACE TABLE {quote_ident(name)} AS SELECT {row}{cols} "
-                        f"FROM {quote_ident('raw_' + name)} ORDER BY _row")
-            con.execute(f"DROP TABLE {quote_ident('raw_' + name)}")
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(name)} AS SELECT {row}{cols} "
+                        f"FROM {quote_ident('raw_' + name)}")
             loaded.append(name)
             continue
         raw = f"_raw_{name}"

@@ -33,17 +33,27 @@ class Result:
         return {layer: counts.get(layer, 0) for layer in (*self.ran, *sorted(set(counts) - set(self.ran)))}
 
 
-def validate(pkg: Package, layers: tuple[str, ...] = LAYERS, reference: bool = False) -> Result:
-    from ..tables import connect, load
+def validate(pkg: Package, layers: tuple[str, ...] = LAYERS, reference: bool = False, con=None) -> Result:
+    """Run ``layers`` on ``pkg``.
+
+    With a connection ``con`` (a :class:`~bizenv.tables.Workspace`), the typed tables stay in it
+    as views named after the resources, over ``raw_<name>`` tables, so that ``bizenv build``
+    writes what was validated without reading the CSV files again.
+    """
+    from ..tables import Workspace
+
+    if con is None:
+        with Workspace() as own:
+            return validate(pkg, layers, reference, own)
+    from ..tables import load
     from . import provenance, rules, structure
 
     result = Result()
-    con = connect()
     if "structure" in layers:
         result.ran.append("structure")
         result.findings += structure.check(pkg, reference=reference, con=con)  # leaves raw_<name> in con
     if {"rules", "provenance"} & set(layers):
-        loaded = load(con, pkg)  # typed tables from the raw ones: every CSV is read once
+        loaded = load(con, pkg)  # typed views of the raw tables: every CSV is read once
         result.findings += loaded.findings
         if "rules" in layers:
             result.ran.append("rules")
@@ -51,7 +61,6 @@ def validate(pkg: Package, layers: tuple[str, ...] = LAYERS, reference: bool = F
         if "provenance" in layers:
             result.ran.append("provenance")
             result.findings += provenance.check(con, pkg, loaded.tables)
-    con.close()
     add_lines(pkg, result.findings)
     return result
 

@@ -28,7 +28,7 @@ CELL_CHECKS = [
     # (rule, SQL condition on `v`, message, applies to: "text" | "numeric" | "all")
     ("invisible-character", f"regexp_matches(v, '{INVISIBLE}')",
      "contains a control or invisible (zero-width) character", "all"),
-    ("surrounding-whitespace", f"regexp_matches(v, '^{EDGE_SPACE}|{EDGE_SPACE}$')",
+    ("surrounding-whitespace", f"(regexp_matches(v, '^{EDGE_SPACE}') OR regexp_matches(v, '{EDGE_SPACE}$'))",
      "has leading or trailing whitespace (including ideographic and no-break spaces)", "all"),
     ("formula-injection", "left(v, 1) IN ('=', '+', '-', '@')",
      "starts with = + - or @, which a spreadsheet runs as a formula", "text"),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ..findings import Finding
 from ..package import Package
+from ..tables import quote_ident as q
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,56 @@ def rule(name: str, table: str, column: str, message: str):
     return register
 
 
+class LazyTable:
+    """One loaded table, read from DuckDB a column at a time as rules ask for it.
+
+    A rule sees the table like a pandas DataFrame (``t["col"]``, ``t[["a", "b"]]``, ``"col" in t``,
+    ``t.index``); only the columns some rule uses are ever copied out of DuckDB (as Arrow-backed
+    Series, in row order), so the long texts stay where they are unless a rule reads them.
+    """
+
+    def __init__(self, con, name: str, columns: list[str]):
+        self.con, self.name, self.columns = con, name, columns
+        self._cache: dict = {}
+        self._len: int | None = None
+
+    def __len__(self) -> int:
+        if self._len is None:
+            self._len = self.con.execute(f"SELECT count(*) FROM {q(self.name)}").fetchall()[0][0]
+        return self._len
+
+    @property
+    def index(self):
+        import pandas as pd
+
+        return pd.RangeIndex(len(self))
+
+    def __contains__(self, column: str) -> bool:
+        return column in self.columns
+
+    def __getitem__(self, key):
+        import pandas as pd
+
+        if isinstance(key, str):
+            if key not in self.columns:
+                raise KeyError(f"{self.name}.{key}")
+            if key not in self._cache:
+                self._cache[key] = self.sql(q(key)).rename(key)
+            return self._cache[key]
+        return pd.DataFrame({k: self[k] for k in key}, index=self.index)
+
+    def sql(self, expression: str):
+        """An SQL expression over the table's columns, evaluated in DuckDB, as a Series in row order."""
+        import pandas as pd
+
+        arrow = self.con.sql(f"SELECT {expression} AS v FROM {q(self.name)}").to_arrow_table()
+        series = arrow.column(0).to_pandas(types_mapper=pd.ArrowDtype)
+        series.index = self.index
+        return series
+
+
 class Frames(dict):
-    """The loaded tables as pandas DataFrames (index = position, ``_row`` = CSV record number)."""
+    """The loaded tables (:class:`LazyTable`; index = position, ``_row`` = CSV record number)."""
 
     def lookup(self, table: str, on: str, left: str, right_table: str, right_col: str, how_col: str | None = None):
         """Values of ``right_table.right_col`` for each row of ``table`` matched on ``left`` = ``on``."""
@@ -61,7 +110,7 @@ class Frames(dict):
 
 
 def blank(series):
-    return series.isna() | (series.astype("str").str.len() == 0)
+    return series.isna() | (series.str.len() == 0)
 
 
 # --- identifiers ------------------------------------------------------------------------------
@@ -122,7 +171,7 @@ def _(F):
       "an ok task needs a lead assignment, or a note saying why it has none (a work summary assigns no units)")
 def _(F):
     t, a = F["tasks"], F["assignments"]
-    has_lead = t["task_id"].isin(a.loc[a["role"] == "lead", "task_id"])
+    has_lead = t["task_id"].isin(a["task_id"][a["role"] == "lead"])
     doc_type = F.document_field("tasks", "doc_type")
     return (t["status"] != "ok") | has_lead | ~blank(t["notes"]) | (doc_type == "work_summary")
 
@@ -139,7 +188,7 @@ def _present_or_recorded(F, numbers, scope):
     """Frame (document_id, n) of numbers printed or recorded as gaps in ``scope``."""
     import pandas as pd
 
-    gaps = F["numbering_gaps"]
+    gaps = F["numbering_gaps"][["document_id", "scope", "missing_seq"]]
     gaps = gaps.loc[gaps["scope"] == scope, ["document_id", "missing_seq"]].rename(columns={"missing_seq": "n"})
     return pd.concat([numbers, gaps], ignore_index=True).drop_duplicates()
 
@@ -165,7 +214,7 @@ def _(F):
 def _(F):
     import pandas as pd
 
-    m = F["measures"]
+    m = F["measures"][["document_id", "seq", "level"]]
     ok = pd.Series(True, index=m.index)
     for level in m["level"].dropna().unique():
         part = m[m["level"] == level]
@@ -191,17 +240,17 @@ def _(F):
 @rule("task-text-clean", "tasks", "text_clean",
       "text_clean must be bizenv.cells.clean_text(text): the text without the line breaks and stray spaces")
 def _(F):
-    from ..cells import clean_series
+    from ..cells import clean_sql
 
-    t = F["tasks"]
-    return (t["text"].isna() & t["text_clean"].isna()) | (clean_series(t["text"]) == t["text_clean"])
+    # in DuckDB, with the same patterns: the long texts are never copied out
+    return F["tasks"].sql(f"(text IS NULL AND text_clean IS NULL) OR {clean_sql('text')} = text_clean")
 
 
 # --- measures -------------------------------------------------------------------------------------
 
 @rule("measure-position", "measures", "position", "positions must run 1, 2, 3 ... within each document")
 def _(F):
-    m = F["measures"]
+    m = F["measures"][["document_id", "position"]]
     rank = m.groupby("document_id")["position"].rank(method="first")
     return rank == m["position"]
 
@@ -219,7 +268,7 @@ def _(F):
 
 @rule("assignment-position", "assignments", "position", "positions must run 1, 2, 3 ... within each task and role")
 def _(F):
-    a = F["assignments"]
+    a = F["assignments"][["task_id", "role", "position"]]
     rank = a.groupby(["task_id", "role"])["position"].rank(method="first")
     return rank == a["position"]
 
@@ -250,7 +299,7 @@ def _(F):
 
 @rule("deadline-position", "deadlines", "position", "positions must run 1, 2, 3 ... within each task")
 def _(F):
-    d = F["deadlines"]
+    d = F["deadlines"][["task_id", "position"]]
     return d.groupby("task_id")["position"].rank(method="first") == d["position"]
 
 
@@ -370,8 +419,7 @@ def _(F):
 
 @rule("unit-name-unique", "units", "name", "two registry rows share a name in one jurisdiction")
 def _(F):
-    u = F["units"]
-    return ~u.duplicated(["jurisdiction", "name"], keep=False)
+    return ~F["units"][["jurisdiction", "name"]].duplicated(keep=False)
 
 
 @rule("unit-parent-not-self", "units", "parent_unit_id", "a unit cannot be its own parent")
@@ -401,11 +449,7 @@ def _(F):
 def check(con, pkg: Package, loaded: list[str]) -> list[Finding]:
     import pandera.pandas as pa
 
-    import pandas as pd
-
-    # Arrow-backed frames: no copy of the text into Python objects
-    frames = Frames({name: con.table(name).arrow().read_all().to_pandas(types_mapper=pd.ArrowDtype)
-                     for name in loaded})
+    frames = Frames({name: LazyTable(con, name, pkg.field_names(name) + ["_row"]) for name in loaded})
     findings: list[Finding] = []
     for table in dict.fromkeys(r.table for r in RULES):
         rules = [r for r in RULES if r.table == table]
@@ -413,14 +457,13 @@ def check(con, pkg: Package, loaded: list[str]) -> list[Finding]:
             findings.append(Finding("rules", "rules-skipped", f"{len(rules)} rule(s) not run: the table is not loaded",
                                     table=table, file=pkg.relpath(table) if table in pkg.resources else None))
             continue
-        findings += _run(pa, pkg, frames, table, rules)
-    return findings + check_counts(frames, pkg)
+        findings += _run(pa, con, pkg, frames, table, rules)
+    return findings + check_counts(con, pkg, loaded)
 
 
-def _run(pa, pkg: Package, frames: Frames, table: str, rules: list[Rule]) -> list[Finding]:
+def _run(pa, con, pkg: Package, frames: Frames, table: str, rules: list[Rule]) -> list[Finding]:
     import pandas as pd
 
-    df = frames[table]
     by_name = {r.name: r for r in rules}
     skipped: list[Finding] = []
 
@@ -436,27 +479,38 @@ def _run(pa, pkg: Package, frames: Frames, table: str, rules: list[Rule]) -> lis
 
         return fn
 
+    # pandera runs every rule (lazily, collecting all failures) on the table's record numbers, which
+    # name the failing rows; each rule reads the columns it needs from the frames
     schema = pa.DataFrameSchema(checks=[pa.Check(wrap(r), error=r.name) for r in rules], name=table)
     try:
-        schema.validate(df, lazy=True)
+        schema.validate(pd.DataFrame({"_row": frames[table]["_row"]}), lazy=True)
         return skipped
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases
-    pk = pkg.primary_key(table)
-    findings = []
-    # pandera lists a failing row once per column and leaves out null cells, so take the row
-    # index from whichever column it reports and name the rule's own column.
     failed = cases.loc[cases["check"].isin(by_name) & cases["index"].notna(), ["check", "index"]].drop_duplicates()
-    for check_name, index in failed.itertuples(index=False):
-        r = by_name[check_name]
-        row = df.loc[index]
-        value = row[r.column]
+    if failed.empty:
+        return skipped
+    # only the failing rows are read back, to name their key and value
+    failed = failed.assign(_row=frames[table]["_row"].iloc[failed["index"].astype(int).to_numpy()].to_numpy())
+    pk = pkg.primary_key(table)
+    columns = sorted({by_name[c].column for c in failed["check"]} | set(pk))
+    wanted = ", ".join(str(int(r)) for r in failed["_row"].unique())
+    detail = {row[0]: dict(zip(columns, row[1:])) for row in con.execute(
+        f"SELECT _row, {', '.join(q(c) for c in columns)} FROM {q(table)} WHERE _row IN ({wanted})").fetchall()}
+    findings = []
+    for check_name, row in failed[["check", "_row"]].itertuples(index=False):
+        r, cells = by_name[check_name], detail[int(row)]
+        value = cells[r.column]
         findings.append(Finding(
-            "rules", r.name, r.message, table=table, file=pkg.relpath(table), row=int(row["_row"]),
-            column=r.column, key=", ".join(str(row[k]) for k in pk) if pk else None,
-            value=None if pd.isna(value) else str(value),
+            "rules", r.name, r.message, table=table, file=pkg.relpath(table), row=int(row), column=r.column,
+            key=", ".join(str(cells[k]) for k in pk) if pk else None, value=None if value is None else _text(value),
         ))
     return skipped + findings
+
+
+def _text(value) -> str:
+    """A cell as a finding shows it (10.0 -> '10.0', dates as ISO)."""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 # --- count assertions (validation/assertions.yaml) ---------------------------------------------------
@@ -466,16 +520,16 @@ ASSERTIONS = "validation/assertions.yaml"
 COUNTS = {
     "measures": ("measures", None),
     "tasks": ("tasks", None),
-    "tasks_damaged": ("tasks", "status != 'ok'"),
+    "tasks_damaged": ("tasks", "status <> 'ok'"),
     "assignments": ("assignments", None),
-    "lead_assignments": ("assignments", "role == 'lead'"),
+    "lead_assignments": ("assignments", "role = 'lead'"),
     "deadlines": ("deadlines", None),
     "targets": ("targets", None),
 }
 
 
-def check_counts(frames: Frames, pkg: Package) -> list[Finding]:
-    """Compare per-document row counts with validation/assertions.yaml (whole-column comparisons)."""
+def check_counts(con, pkg: Package, loaded: list[str]) -> list[Finding]:
+    """Compare per-document row counts with validation/assertions.yaml (one grouped count per kind)."""
     import yaml
 
     path = pkg.root / ASSERTIONS
@@ -486,7 +540,16 @@ def check_counts(frames: Frames, pkg: Package) -> list[Finding]:
         spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         return [Finding("rules", "assertions-unreadable", f"cannot be read: {exc}", **where)]
-    tasks_doc = frames["tasks"][["task_id", "document_id"]] if "tasks" in frames else None
+    actual: dict[str, dict] = {}
+    for name, (table, condition) in COUNTS.items():
+        if table not in loaded or "tasks" not in loaded:
+            continue
+        doc = "t.document_id" if "document_id" in pkg.field_names(table) else "k.document_id"
+        join = "" if doc == "t.document_id" else "JOIN tasks k ON k.task_id = t.task_id"
+        sql = (f"SELECT {doc}, count(*) FROM {q(table)} t {join} "
+               f"{'WHERE ' + condition.replace('role', 't.role').replace('status', 't.status') if condition else ''} "
+               "GROUP BY ALL")
+        actual[name] = dict(con.execute(sql).fetchall())
     findings = []
     for doc_id, counts in spec.items():
         for name, expected in (counts or {}).items():
@@ -494,19 +557,13 @@ def check_counts(frames: Frames, pkg: Package) -> list[Finding]:
                 findings.append(Finding("rules", "assertion-unknown", f"unknown count {name!r} for {doc_id}",
                                         key=doc_id, **where))
                 continue
-            table, condition = COUNTS[name]
-            frame = frames.get(table)
-            if frame is None or tasks_doc is None:
+            if name not in actual:
                 continue
-            if "document_id" not in frame:
-                frame = frame.merge(tasks_doc, on="task_id", how="left")
-            if condition:
-                frame = frame.query(condition)
-            actual = int((frame["document_id"] == doc_id).sum())
+            got = actual[name].get(doc_id, 0)
             low, high = (expected, expected) if isinstance(expected, int) else tuple(expected)
-            if not low <= actual <= high:
+            if not low <= got <= high:
                 findings.append(Finding(
                     "rules", "count-assertion",
-                    f"{doc_id}: {name} is {actual}, asserted {expected} in {ASSERTIONS}",
-                    table=table, key=doc_id, column=name, value=str(actual), **where))
+                    f"{doc_id}: {name} is {got}, asserted {expected} in {ASSERTIONS}",
+                    table=COUNTS[name][0], key=doc_id, column=name, value=str(got), **where))
     return findings
