@@ -14,6 +14,7 @@ from __future__ import annotations
 from ..findings import Finding
 from ..package import Package
 from ..tables import bind
+from . import lint
 from ..tables import quote_ident as q
 from ..tables import sql_literal as lit
 
@@ -32,7 +33,8 @@ def _raw(con, pkg: Package, name: str) -> bool:
     fields = pkg.field_names(name)
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {q('raw_' + name)} AS SELECT row_number() OVER () + 1 AS _row, * "
+            f"CREATE OR REPLACE TEMP TABLE {q('raw_' + name)} AS SELECT row_number() OVER () + 1 AS _row, *, "
+            f"{lint.flag_sql(pkg.fields(name))} AS _lint "
             f"FROM read_csv({lit(str(pkg.path(name)))}, header = true, all_varchar = true, auto_detect = false, "
             "delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
             "columns = {" + ", ".join(f"{lit(f)}: 'VARCHAR'" for f in fields) + "})")
@@ -82,9 +84,9 @@ def _cell_checks(pkg: Package, name: str) -> list[str]:
                              f"WHERE {valid} AND {typed} {op} {c[key]}")
         if c.get("unique"):
             note = lit('constraint "unique" is "True"')
-            parts.append(f"SELECT _row, {lit(col)}, {v}, 'constraint-error', {note} "
-                         f"FROM (SELECT _row, {v}, row_number() OVER (PARTITION BY {v} ORDER BY _row) AS n "
-                         f"FROM {raw} WHERE {v} IS NOT NULL) WHERE n > 1")
+            parts.append(f"SELECT t._row, {lit(col)}, t.{v}, 'constraint-error', {note} FROM {raw} t "
+                         f"JOIN (SELECT {v}, min(_row) AS first_row FROM {raw} WHERE {v} IS NOT NULL GROUP BY {v} "
+                         f"HAVING count(*) > 1) d ON d.{v} = t.{v} WHERE t._row > d.first_row")
     return parts
 
 
@@ -104,15 +106,15 @@ def check(pkg: Package, con=None) -> tuple[list[Finding], list[str]]:
         for name in readable:
             rel, pk = pkg.relpath(name), pkg.primary_key(name)
             raw = q("raw_" + name)
-            key = " || ', ' || ".join(f"coalesce({q(k)}, '')" for k in pk) if pk else "NULL"
             parts = _cell_checks(pkg, name)
             if pk:
                 cols = ", ".join(q(k) for k in pk)
-                parts.append(f"SELECT _row, NULL, {key}, 'primary-key', "
-                             f"{lit('the same as in the row at position ')} || first_row FROM "
-                             f"(SELECT _row, {cols}, min(_row) OVER (PARTITION BY {cols}) AS first_row, "
-                             f"row_number() OVER (PARTITION BY {cols} ORDER BY _row) AS n FROM {raw}) "
-                             f"WHERE n > 1")
+                same = " AND ".join(f"d.{q(k)} IS NOT DISTINCT FROM t.{q(k)}" for k in pk)
+                tkey = " || ', ' || ".join(f"coalesce(t.{q(k)}, '')" for k in pk)
+                parts.append(f"SELECT t._row, NULL, {tkey}, 'primary-key', "
+                             f"{lit('the same as in the row at position ')} || d.first_row FROM {raw} t "
+                             f"JOIN (SELECT {cols}, min(_row) AS first_row FROM {raw} GROUP BY ALL "
+                             f"HAVING count(*) > 1) d ON {same} WHERE t._row > d.first_row")
             for fk in pkg.foreign_keys(name):
                 fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
                 ref = fk["reference"]
@@ -129,9 +131,10 @@ def check(pkg: Package, con=None) -> tuple[list[Finding], list[str]]:
                              f"(SELECT 1 FROM {q('raw_' + target)} r WHERE {cond})")
             if not parts:
                 continue
+            rkey = " || ', ' || ".join(f"coalesce(k.{q(k)}, '')" for k in pk) if pk else "NULL"
             sql = (f"WITH f(_row, col, v, type, note) AS ({' UNION ALL '.join(parts)}) "
-                   f"SELECT f._row, f.col, f.v, f.type, f.note, k._key FROM f "
-                   f"JOIN (SELECT _row, {key} AS _key FROM {raw}) k USING (_row) ORDER BY f._row, f.col")
+                   f"SELECT f._row, f.col, f.v, f.type, f.note, {rkey} FROM f "
+                   f"JOIN {raw} k USING (_row) ORDER BY f._row, f.col")
             for row, col, value, etype, note, key_value in con.execute(sql).fetchall():
                 findings.append(Finding("structure", etype, note, table=name, file=rel, row=row, column=col,
                                         key=key_value, value=value))

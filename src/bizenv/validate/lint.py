@@ -75,11 +75,35 @@ def check_bytes(pkg: Package, unreadable: list[str] | None = None) -> list[Findi
     return findings
 
 
+def _kinds(fields: list[dict]) -> dict[str, str]:
+    # "text" is free text: a string field without an enum (an enum such as comparator's "=" is a
+    # closed vocabulary, which no one can inject through)
+    return {f["name"]: ("numeric" if f.get("type") in NUMERIC
+                        else "text" if f.get("type", "string") == "string"
+                        and "enum" not in f.get("constraints", {}) else "other") for f in fields}
+
+
+def _applies(kinds: dict[str, str], applies: str) -> list[str]:
+    return [c for c, k in kinds.items() if applies == "all" or applies == k]
+
+
+def flag_sql(fields: list[dict]) -> str:
+    """SQL that is TRUE for a row where any cell check fails on any column.
+
+    The compiled layer stores it as ``_lint`` while it reads the file, so the cells are
+    checked in the same pass, while they are in memory.
+    """
+    kinds = _kinds(fields)
+    scan = [bind(condition, quote_ident(c)) for _, condition, _, applies in CELL_CHECKS
+            for c in _applies(kinds, applies)]
+    return "coalesce(" + " OR ".join(scan) + ", false)" if scan else "false"
+
+
 def check_cells(pkg: Package, con) -> list[Finding]:
     """Cell checks over every column of every table read by the compiled layer (``raw_<name>``).
 
-    One scan per table keeps the rows where any check fails on any column (nearly none in a
-    clean corpus); only those rows are taken apart cell by cell to name the column and rule.
+    The rows flagged while reading (``_lint``, nearly none in a clean corpus) are taken apart
+    cell by cell to name the column and the rule.
     """
     findings = []
     present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
@@ -87,24 +111,19 @@ def check_cells(pkg: Package, con) -> list[Finding]:
         fields = pkg.fields(name)
         if not fields or f"raw_{name}" not in present:
             continue  # unreadable or ragged: reported by the byte checks and by Frictionless
-        # "text" is free text: a string field without an enum (an enum such as comparator's "=" is a
-        # closed vocabulary, which no one can inject through)
-        kinds = {f["name"]: ("numeric" if f.get("type") in NUMERIC
-                             else "text" if f.get("type", "string") == "string"
-                             and "enum" not in f.get("constraints", {}) else "other") for f in fields}
-        parts, scan = [], []
+        kinds = _kinds(fields)
+        parts = []
         for rule, condition, message, applies in CELL_CHECKS:
-            cols = [c for c, k in kinds.items() if applies == "all" or applies == k]
+            cols = _applies(kinds, applies)
             if not cols:
                 continue
             names = ", ".join(sql_literal(c) for c in cols)
             parts.append(f"SELECT _row, col, v, {sql_literal(rule)} AS rule, {sql_literal(message)} AS message "
                          f"FROM cells WHERE col IN ({names}) AND {condition}")
-            scan += [bind(condition, quote_ident(c)) for c in cols]
         pk = pkg.primary_key(name)
         key = " || ', ' || ".join(f"coalesce({quote_ident(k)}, '')" for k in pk) if pk else "NULL"
         raw = quote_ident(f"raw_{name}")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _lint AS SELECT * FROM {raw} WHERE {' OR '.join(scan)}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _lint AS SELECT * EXCLUDE (_lint) FROM {raw} WHERE _lint")
         sql = (f"WITH keyed AS (SELECT _row, {key} AS _key FROM _lint), "
                "cells AS (UNPIVOT (SELECT * EXCLUDE (_row), _row FROM _lint) ON COLUMNS(* EXCLUDE (_row)) "
                "INTO NAME col VALUE v) "
@@ -115,4 +134,3 @@ def check_cells(pkg: Package, con) -> list[Finding]:
                                     column=col, key=key_value, value=value))
         con.execute("DROP TABLE _lint")
     return findings
-
