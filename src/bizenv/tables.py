@@ -105,7 +105,7 @@ def load(con, pkg: Package, tables: list[str] | None = None, keep_row: bool = Tr
     is not created; a finding says why (the structure layer reports the detail).
     """
     loaded, findings = [], []
-    shared = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+    shared = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
     for name in tables or pkg.table_names:
         names = pkg.field_names(name)
         path = pkg.path(name)

@@ -32,12 +32,16 @@ CAST = {"integer": "BIGINT", "number": "DOUBLE", "date": "DATE", "year": "INTEGE
 def _raw(con, pkg: Package, name: str) -> bool:
     fields = pkg.field_names(name)
     try:
+        # the rows keep the file's order (DuckDB preserves insertion order), so the record number
+        # is the row id + 2 (the header is record 1); a view adds it without a window over the file
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {q('raw_' + name)} AS SELECT row_number() OVER () + 1 AS _row, *, "
+            f"CREATE OR REPLACE TEMP TABLE {q('raw_' + name + '_data')} AS SELECT *, "
             f"{lint.flag_sql(pkg.fields(name))} AS _lint "
             f"FROM read_csv({lit(str(pkg.path(name)))}, header = true, all_varchar = true, auto_detect = false, "
             "delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
             "columns = {" + ", ".join(f"{lit(f)}: 'VARCHAR'" for f in fields) + "})")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {q('raw_' + name)} AS "
+                    f"SELECT rowid + 2 AS _row, * FROM {q('raw_' + name + '_data')}")
         header = pkg.path(name).open(encoding="utf-8", newline="").readline().rstrip("\r\n").split(",")
         return [h.strip('"') for h in header] == fields
     except Exception:  # unreadable, ragged, not UTF-8: leave the table to Frictionless
@@ -139,7 +143,8 @@ def check(pkg: Package, con=None) -> tuple[list[Finding], list[str]]:
                 findings.append(Finding("structure", etype, note, table=name, file=rel, row=row, column=col,
                                         key=key_value, value=value))
         for name in fallback:
-            con.execute(f"DROP TABLE IF EXISTS {q('raw_' + name)}")
+            con.execute(f"DROP VIEW IF EXISTS {q('raw_' + name)}")
+            con.execute(f"DROP TABLE IF EXISTS {q('raw_' + name + '_data')}")
     finally:
         if own:
             con.close()

@@ -106,7 +106,7 @@ def check_cells(pkg: Package, con) -> list[Finding]:
     cell by cell to name the column and the rule.
     """
     findings = []
-    present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+    present = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
     for name in pkg.table_names:
         fields = pkg.fields(name)
         if not fields or f"raw_{name}" not in present:
