@@ -78,4 +78,6 @@ def clean_sql(column: str) -> str:
     expr = f"regexp_replace({column}, {lit(AFTER_CJK.pattern)}, '\\1', 'g')"
     expr = f"regexp_replace({expr}, {lit(BEFORE_CJK.pattern)}, '\\1', 'g')"
     expr = f"regexp_replace({expr}, {lit(WS_RE.pattern)}, ' ', 'g')"
-    return f"trim({expr}, {lit(python_whitespace)})"
+    # the patterns only touch the characters of WS: a text without any is left as it is (fast path)
+    has_ws = " OR ".join(f"contains({column}, chr({ord(ch)}))" for ch in WS)
+    return f"trim(CASE WHEN {has_ws} THEN {expr} ELSE {column} END, {lit(python_whitespace)})"

@@ -2,8 +2,8 @@
 
 One definition of how a printed deadline maps to a date, used by the extractors
 (to draft rows) and by the validator (to re-derive ``due_date``/``precision`` from
-``raw_text`` and compare).  The vectorized form :func:`derive_columns` works on a
-whole pandas Series of ``raw_text`` values at once.
+``raw_text`` and compare).  The vectorized form :func:`derive_sql` is the same
+derivation as DuckDB SQL over whole tables.
 
 Rules (also in docs/curation.md):
 
@@ -99,34 +99,22 @@ def parse_cell(cell: str) -> list[Deadline]:
     return [parse_segment(p) for p in parts]
 
 
-def derive_columns(raw_text):
-    """Vectorized re-derivation of (due_date, precision) from a Series of raw_text.
+def derive_sql(raw_text: str) -> tuple[str, str]:
+    """DuckDB SQL re-deriving (due_date, precision) from the column ``raw_text``, over whole tables.
 
-    Returns a DataFrame with columns ``due_date`` (ISO string or <NA>) and
-    ``precision`` for rows whose raw_text names a date; other rows are <NA>.
+    The same pattern as :func:`parse_segment` (:data:`DATE_RE`, run by RE2); an impossible day
+    (2月30日) gives no date.  Returns two expressions: a ``DATE`` and a precision word, both NULL
+    where ``raw_text`` names no date.
     """
-    import pandas as pd
-
-    parts = raw_text.fillna("").astype("str").str.extract(DATE_RE.pattern)
-    year = pd.to_numeric(parts["year"], errors="coerce").astype("Int64")
-    month = pd.to_numeric(parts["month"], errors="coerce").astype("Int64")
-    day = pd.to_numeric(parts["day"], errors="coerce").astype("Int64")
-    quarter = parts["quarter"].replace(CN_DIGITS).pipe(pd.to_numeric, errors="coerce").astype("Int64")
-    end_month = month.fillna(quarter * 3).fillna(12)
-    first = pd.to_datetime(
-        pd.DataFrame({"year": year, "month": end_month, "day": 1}).astype("float"), errors="coerce"
-    )
-    month_end = first + pd.offsets.MonthEnd(0)
-    exact = pd.to_datetime(
-        pd.DataFrame({"year": year, "month": month, "day": day}).astype("float"), errors="coerce"
-    )
-    due = exact.where(day.notna(), month_end)
-    precision = pd.Series(pd.NA, index=raw_text.index, dtype="str")
-    precision = precision.mask(year.notna(), "year")
-    precision = precision.mask(quarter.notna(), "quarter")
-    precision = precision.mask(month.notna(), "month")
-    precision = precision.mask(day.notna(), "day")
-    out = pd.DataFrame(
-        {"due_date": due.dt.strftime("%Y-%m-%d").where(year.notna()), "precision": precision}
-    )
-    return out
+    pattern = "'" + DATE_RE.pattern.replace("'", "''") + "'"
+    g = f"regexp_extract({raw_text}, {pattern}, ['year', 'month', 'day', 'quarter'])"
+    year, month, day = (f"TRY_CAST(NULLIF({g}.{part}, '') AS INTEGER)" for part in ("year", "month", "day"))
+    quarter = (f"CASE {g}.quarter " + " ".join(f"WHEN '{cn}' THEN {n} WHEN '{n}' THEN {n}"
+                                               for cn, n in CN_DIGITS.items()) + " END")
+    end_month = f"coalesce({month}, {quarter} * 3, 12)"
+    due = (f"CASE WHEN {year} IS NULL THEN NULL "
+           f"WHEN {day} IS NOT NULL THEN TRY_CAST(printf('%04d-%02d-%02d', {year}, {month}, {day}) AS DATE) "
+           f"ELSE last_day(make_date({year}, {end_month}, 1)) END")
+    precision = (f"CASE WHEN {day} IS NOT NULL THEN 'day' WHEN {month} IS NOT NULL THEN 'month' "
+                 f"WHEN {quarter} IS NOT NULL THEN 'quarter' WHEN {year} IS NOT NULL THEN 'year' END")
+    return due, precision

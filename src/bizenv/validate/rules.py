@@ -74,43 +74,46 @@ class LazyTable:
             return self._cache[key]
         return pd.DataFrame({k: self[k] for k in key}, index=self.index)
 
-    def sql(self, expression: str):
-        """An SQL expression over the table's columns, evaluated in DuckDB, as a Series in row order."""
+    def sql(self, expression: str, joins: str = ""):
+        """An SQL expression over the table's columns (the table is ``t``), evaluated in DuckDB, as a
+        Series in row order.  ``joins`` may join other tables (each row of ``t`` must stay one row)."""
         import pandas as pd
 
-        arrow = self.con.sql(f"SELECT {expression} AS v FROM {q(self.name)}").to_arrow_table()
+        order = " ORDER BY t._row" if joins else ""  # a join may reorder; a plain scan keeps the order
+        arrow = self.con.sql(f"SELECT {expression} AS v FROM {q(self.name)} t {joins}{order}").to_arrow_table()
         series = arrow.column(0).to_pandas(types_mapper=pd.ArrowDtype)
         series.index = self.index
         return series
+
+    def blank(self, column: str):
+        """True where ``column`` is empty (computed in DuckDB: long texts are not copied out)."""
+        key = ("blank", column)
+        if key not in self._cache:
+            self._cache[key] = self.sql(f"t.{q(column)} IS NULL OR t.{q(column)} = ''").astype(bool)
+        return self._cache[key]
 
 
 class Frames(dict):
     """The loaded tables (:class:`LazyTable`; index = position, ``_row`` = CSV record number)."""
 
     def lookup(self, table: str, on: str, left: str, right_table: str, right_col: str, how_col: str | None = None):
-        """Values of ``right_table.right_col`` for each row of ``table`` matched on ``left`` = ``on``."""
-        right = self[right_table][[on, right_col]].drop_duplicates(on)
-        right = right.rename(columns={on: left, right_col: how_col or f"_{right_table}_{right_col}"})
-        merged = self[table][[left]].merge(right, on=left, how="left")
-        merged.index = self[table].index
-        return merged[how_col or f"_{right_table}_{right_col}"]
+        """Values of ``right_table.right_col`` for each row of ``table`` matched on ``left`` = ``on``
+        (the first such row of ``right_table``), joined in DuckDB."""
+        first = (f"LEFT JOIN (SELECT {q(on)} AS k, arg_min({q(right_col)}, _row) AS v FROM {q(right_table)} "
+                 f"GROUP BY ALL) r ON r.k = t.{q(left)}")
+        return self[table].sql("r.v", joins=first).rename(how_col or f"_{right_table}_{right_col}")
 
     def document_field(self, table: str, column: str):
         """``documents.column`` for each row of ``table`` (through its task where it has no document_id)."""
-        on = "document_id" if "document_id" in self[table] else None
-        if on is None:
-            doc = self.lookup(table, "task_id", "task_id", "tasks", "document_id", "_doc")
-            frame = self[table][[]].assign(_doc=doc)
-        else:
-            frame = self[table][[]].assign(_doc=self[table]["document_id"])
-        docs = self["documents"][["document_id", column]].rename(columns={"document_id": "_doc"})
-        values = frame.merge(docs, on="_doc", how="left")[column]
-        values.index = self[table].index
-        return values
-
-
-def blank(series):
-    return series.isna() | (series.str.len() == 0)
+        doc = "t.document_id"
+        joins = ""
+        if "document_id" not in self[table]:
+            joins = ("LEFT JOIN (SELECT task_id, arg_min(document_id, _row) AS document_id FROM tasks GROUP BY ALL) k "
+                     "ON k.task_id = t.task_id ")
+            doc = "k.document_id"
+        joins += (f"LEFT JOIN (SELECT document_id, arg_min({q(column)}, _row) AS v FROM documents GROUP BY ALL) d "
+                  f"ON d.document_id = {doc}")
+        return self[table].sql("d.v", joins=joins).rename(column)
 
 
 # --- identifiers ------------------------------------------------------------------------------
@@ -158,13 +161,13 @@ def _(F):
 @rule("task-status-text", "tasks", "text", "status ok needs a text; text_missing and row_missing need an empty text")
 def _(F):
     t = F["tasks"]
-    return (t["status"] == "ok") != blank(t["text"])
+    return (t["status"] == "ok") != t.blank("text")
 
 
 @rule("task-damage-noted", "tasks", "notes", "a task with status text_missing or row_missing needs a note on the damage")
 def _(F):
     t = F["tasks"]
-    return (t["status"] == "ok") | ~blank(t["notes"])
+    return (t["status"] == "ok") | ~t.blank("notes")
 
 
 @rule("task-has-lead", "tasks", "task_id",
@@ -173,15 +176,15 @@ def _(F):
     t, a = F["tasks"], F["assignments"]
     has_lead = t["task_id"].isin(a["task_id"][a["role"] == "lead"])
     doc_type = F.document_field("tasks", "doc_type")
-    return (t["status"] != "ok") | has_lead | ~blank(t["notes"]) | (doc_type == "work_summary")
+    return (t["status"] != "ok") | has_lead | ~t.blank("notes") | (doc_type == "work_summary")
 
 
 @rule("task-has-indicator", "tasks", "indicator_id",
       "a task whose text survives needs a primary indicator; a task whose text is lost has none")
 def _(F):
     t = F["tasks"]
-    return (blank(t["text"]) & t["indicator_id"].isna() & t["indicator2_id"].isna()) | (
-        ~blank(t["text"]) & t["indicator_id"].notna() & (t["indicator2_id"] != t["indicator_id"]).fillna(True))
+    return (t.blank("text") & t["indicator_id"].isna() & t["indicator2_id"].isna()) | (
+        ~t.blank("text") & t["indicator_id"].notna() & (t["indicator2_id"] != t["indicator_id"]).fillna(True))
 
 
 def _present_or_recorded(F, numbers, scope):
@@ -259,8 +262,8 @@ def _(F):
       "an ok heading needs a title; a heading_missing row needs an empty title and a note")
 def _(F):
     m = F["measures"]
-    ok = (m["status"] == "ok") & ~blank(m["title"])
-    missing = (m["status"] == "heading_missing") & blank(m["title"]) & ~blank(m["notes"])
+    ok = (m["status"] == "ok") & ~m.blank("title")
+    missing = (m["status"] == "heading_missing") & m.blank("title") & ~m.blank("notes")
     return ok | missing
 
 
@@ -315,31 +318,27 @@ def _(F):
 @rule("deadline-empty-is-none", "deadlines", "kind", "an empty raw_text is kind none, and kind none has no text")
 def _(F):
     d = F["deadlines"]
-    return blank(d["raw_text"]) == (d["kind"] == "none")
+    return d.blank("raw_text") == (d["kind"] == "none")
 
 
 @rule("deadline-date-matches-text", "deadlines", "due_date",
       "due_date and precision must be the end of the period raw_text names (2019年6月 -> 2019-06-30, month)")
 def _(F):
-    from ..deadlines import derive_columns
+    from ..deadlines import derive_sql
 
-    d = F["deadlines"]
-    derived = derive_columns(d["raw_text"])
-    due = d["due_date"].astype("str").str.slice(0, 10)
-    same = (due == derived["due_date"]) & (d["precision"] == derived["precision"])
+    due, precision = derive_sql("t.raw_text")
     # a date printed without its year (力争在10月底完成) cannot be re-derived: its note says how it was read
-    year_not_printed = derived["due_date"].isna() & ~blank(d["notes"])
-    return (d["kind"] != "fixed") | same.fillna(False) | year_not_printed
+    return F["deadlines"].sql(
+        f"t.kind IS DISTINCT FROM 'fixed' OR coalesce(t.due_date = {due} AND t.precision = {precision}, false) "
+        f"OR ({due} IS NULL AND NOT (t.notes IS NULL OR t.notes = ''))")
 
 
 @rule("deadline-in-window", "deadlines", "due_date",
       "due_date lies outside the plausible window of its document (from the year before to ten years after)")
 def _(F):
-    import pandas as pd
-
     d = F["deadlines"]
     year = F.document_field("deadlines", "year")
-    due_year = pd.to_datetime(d["due_date"]).dt.year
+    due_year = d.sql("year(t.due_date)")
     return d["due_date"].isna() | ((due_year >= year - 1) & (due_year <= year + 10)).fillna(True)
 
 
@@ -348,7 +347,7 @@ def _(F):
 def _(F):
     d = F["deadlines"]
     issued = F.document_field("deadlines", "issued_date")
-    return ~(d["due_date"] < issued).fillna(False) | ~blank(d["notes"])
+    return ~(d["due_date"] < issued).fillna(False) | ~d.blank("notes")
 
 
 # --- targets -----------------------------------------------------------------------------------------
@@ -368,7 +367,7 @@ def _(F):
 @rule("target-damage-noted", "targets", "notes", "a target without a value needs a note on the damage")
 def _(F):
     t = F["targets"]
-    return t["value"].notna() | ~blank(t["notes"])
+    return t["value"].notna() | ~t.blank("notes")
 
 
 @rule("target-unit-consistent", "targets", "unit",
@@ -388,7 +387,7 @@ def _(F):
     t = F["targets"]
     issued = F.document_field("targets", "issued_date")
     dated = t["as_of_date"].notna()
-    ok = ~blank(t["as_of_raw"]) & (t["kind"] == "reported") & ~(t["as_of_date"] > issued).fillna(False)
+    ok = ~t.blank("as_of_raw") & (t["kind"] == "reported") & ~(t["as_of_date"] > issued).fillna(False)
     return ~dated | ok
 
 
