@@ -41,17 +41,26 @@ def check(con, pkg: Package, loaded: list[str]) -> list[Finding]:
     return findings
 
 
-READ_SOURCES = """
-    CREATE OR REPLACE TEMP TABLE source_text AS
-    SELECT f.document_id, t.content, sha256(t.content) AS actual, f.sha AS recorded, f._row
+# The files are read by DuckDB twice (hashes, then lines); the whole texts are never kept.
+READ_HASHES = """
+    CREATE OR REPLACE TEMP TABLE source_hash AS
+    SELECT f.document_id, sha256(t.content) AS actual, f.sha AS recorded, f._row
     FROM _files f JOIN read_text(?) t ON t.filename = f.path
 """
-NO_SOURCES = ("CREATE OR REPLACE TEMP TABLE source_text AS SELECT NULL::VARCHAR AS document_id, NULL::VARCHAR AS "
-              "content, NULL::VARCHAR AS actual, NULL::VARCHAR AS recorded, NULL::BIGINT AS _row WHERE false")
+READ_LINES = """
+    CREATE OR REPLACE TEMP TABLE source_lines AS
+    SELECT document_id, generate_subscripts(lines, 1) AS line_no, unnest(lines) AS line
+    FROM (SELECT f.document_id, string_split(t.content, chr(10)) AS lines
+          FROM _files f JOIN read_text(?) t ON t.filename = f.path)
+"""
+NO_HASHES = ("CREATE OR REPLACE TEMP TABLE source_hash AS SELECT NULL::VARCHAR AS document_id, NULL::VARCHAR AS "
+             "actual, NULL::VARCHAR AS recorded, NULL::BIGINT AS _row WHERE false")
+NO_LINES = ("CREATE OR REPLACE TEMP TABLE source_lines AS SELECT NULL::VARCHAR AS document_id, NULL::BIGINT AS "
+            "line_no, NULL::VARCHAR AS line WHERE false")
 
 
 def load_sources(con, pkg: Package) -> list[Finding]:
-    """Hash every source file and load its text and lines into ``source_text``/``source_lines``.
+    """Hash every source file (``source_hash``) and load its lines into ``source_lines``.
 
     DuckDB reads and hashes the files itself (``read_text``, ``sha256``), so the text is never
     copied into Python; a missing file or one that is not UTF-8 is reported from Python.
@@ -70,7 +79,7 @@ def load_sources(con, pkg: Package) -> list[Finding]:
     if readable:
         con.executemany("INSERT INTO _files VALUES (?, ?, ?, ?)", readable)
     try:
-        con.execute(READ_SOURCES, [[r[1] for r in readable] or [""]]) if readable else con.execute(NO_SOURCES)
+        con.execute(READ_HASHES, [[r[1] for r in readable]]) if readable else con.execute(NO_HASHES)
     except Exception:  # a file that is not UTF-8: find it, report it, read the others
         import hashlib
 
@@ -92,18 +101,15 @@ def load_sources(con, pkg: Package) -> list[Finding]:
         con.execute("DELETE FROM _files")
         if good:
             con.executemany("INSERT INTO _files VALUES (?, ?, ?, ?)", good)
-        con.execute(READ_SOURCES, [[r[1] for r in good]]) if good else con.execute(NO_SOURCES)
+        readable = good
+        con.execute(READ_HASHES, [[r[1] for r in good]]) if good else con.execute(NO_HASHES)
     for row, doc_id, actual, recorded in con.execute(
-            "SELECT _row, document_id, actual, recorded FROM source_text WHERE actual <> recorded").fetchall():
+            "SELECT _row, document_id, actual, recorded FROM source_hash WHERE actual <> recorded").fetchall():
         findings.append(Finding("provenance", "source-sha256",
                                 f"the source file's SHA-256 is {actual}, not the recorded value",
                                 table="documents", file=pkg.relpath("documents"), row=row, key=doc_id,
                                 column="source_sha256", value=recorded))
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE source_lines AS
-        SELECT document_id, generate_subscripts(lines, 1) AS line_no, unnest(lines) AS line
-        FROM (SELECT document_id, string_split(content, chr(10)) AS lines FROM source_text)
-    """)
+    con.execute(READ_LINES, [[r[1] for r in readable]]) if readable else con.execute(NO_LINES)
     return findings
 
 
@@ -171,12 +177,19 @@ def verbatim(con, pkg: Package, table: str, column: str, spec: dict) -> list[Fin
                          else f"no {line_field} is given, so the value cannot be traced"),
                         table=table, file=pkg.relpath(table), row=r, column=column, key=k, value=v)
                 for r, k, v, line in rows]
+    params: list = []
     if where_in == "document":
         join, doc = document_of(pkg, table)
+        # the whole texts are read again for these values rather than kept in memory
+        paths = [r[0] for r in con.execute("SELECT path FROM _files").fetchall()]
+        texts = ("SELECT f.document_id, t.content FROM _files f JOIN read_text(?) t ON t.filename = f.path"
+                 if paths else "SELECT NULL::VARCHAR AS document_id, NULL::VARCHAR AS content WHERE false")
         sql = f"""
-            {base} FROM {q(table)} t {join} LEFT JOIN source_text s ON s.document_id = {doc}
+            WITH s AS ({texts})
+            {base} FROM {q(table)} t {join} LEFT JOIN s ON s.document_id = {doc}
             WHERE {nonempty} AND (s.content IS NULL OR NOT contains(s.content, {value})) ORDER BY t._row
         """
+        params = [paths] if paths else []
         message = "not found verbatim in the document's source"
         rule = "verbatim-document"
     elif where_in == "task_text":
@@ -198,4 +211,4 @@ def verbatim(con, pkg: Package, table: str, column: str, spec: dict) -> list[Fin
         return [Finding("provenance", "verbatim-spec", f"unknown verbatim spec {spec!r} in the Table Schema",
                         table=table, column=column)]
     return [Finding("provenance", rule, message, table=table, file=pkg.relpath(table), row=r, column=column,
-                    key=k, value=v) for r, k, v in con.execute(sql).fetchall()]
+                    key=k, value=v) for r, k, v in con.execute(sql, params).fetchall()]
