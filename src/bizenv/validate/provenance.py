@@ -41,76 +41,77 @@ def check(con, pkg: Package, loaded: list[str]) -> list[Finding]:
     return findings
 
 
-# The files are read by DuckDB twice (hashes, then lines); the whole texts are never kept.
-READ_HASHES = """
-    CREATE OR REPLACE TEMP TABLE source_hash AS
-    SELECT f.document_id, sha256(t.content) AS actual, f.sha AS recorded, f._row
-    FROM _files f JOIN read_text(?) t ON t.filename = f.path
-"""
+# DuckDB reads the lines of every file at once; the whole texts are never kept.
 READ_LINES = """
     CREATE OR REPLACE TEMP TABLE source_lines AS
     SELECT document_id, generate_subscripts(lines, 1) AS line_no, unnest(lines) AS line
     FROM (SELECT f.document_id, string_split(t.content, chr(10)) AS lines
           FROM _files f JOIN read_text(?) t ON t.filename = f.path)
 """
-NO_HASHES = ("CREATE OR REPLACE TEMP TABLE source_hash AS SELECT NULL::VARCHAR AS document_id, NULL::VARCHAR AS "
-             "actual, NULL::VARCHAR AS recorded, NULL::BIGINT AS _row WHERE false")
 NO_LINES = ("CREATE OR REPLACE TEMP TABLE source_lines AS SELECT NULL::VARCHAR AS document_id, NULL::BIGINT AS "
             "line_no, NULL::VARCHAR AS line WHERE false")
 
 
-def load_sources(con, pkg: Package) -> list[Finding]:
-    """Hash every source file (``source_hash``) and load its lines into ``source_lines``.
+def sha256_file(path: str) -> str:
+    import hashlib
 
-    DuckDB reads and hashes the files itself (``read_text``, ``sha256``), so the text is never
-    copied into Python; a missing file or one that is not UTF-8 is reported from Python.
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_sources(con, pkg: Package) -> list[Finding]:
+    """Check every source file's SHA-256 and load its lines into ``source_lines``.
+
+    The hashes are computed while streaming each file (two threads; hashlib releases the GIL);
+    DuckDB reads the lines itself (``read_text``), so no text passes through Python.  A missing
+    file, or one that is not UTF-8, is reported and the others are read.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     findings, readable = [], []
     docs = con.execute("SELECT _row, document_id, source_file, source_sha256 FROM documents").fetchall()
+    where = dict(table="documents", file=pkg.relpath("documents"))
     for row, doc_id, source_file, sha in docs:
-        where = dict(table="documents", file=pkg.relpath("documents"), row=row, key=doc_id)
         path = pkg.root / (source_file or "")
         if not source_file or not path.is_file():
             findings.append(Finding("provenance", "source-missing", "the source file does not exist",
-                                    column="source_file", value=source_file, **where))
+                                    column="source_file", value=source_file, row=row, key=doc_id, **where))
             continue
         readable.append((doc_id, str(path), sha, row))
-    con.execute("CREATE OR REPLACE TEMP TABLE _files (document_id VARCHAR, path VARCHAR, sha VARCHAR, _row BIGINT)")
-    if readable:
-        con.executemany("INSERT INTO _files VALUES (?, ?, ?, ?)", readable)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        actual = list(pool.map(sha256_file, [r[1] for r in readable]))
+    for (doc_id, _, sha, row), digest in zip(readable, actual):
+        if digest != sha:
+            findings.append(Finding("provenance", "source-sha256",
+                                    f"the source file's SHA-256 is {digest}, not the recorded value",
+                                    column="source_sha256", value=sha, row=row, key=doc_id, **where))
     try:
-        con.execute(READ_HASHES, [[r[1] for r in readable]]) if readable else con.execute(NO_HASHES)
+        _read_lines(con, readable)
     except Exception:  # a file that is not UTF-8: find it, report it, read the others
-        import hashlib
-
         good = []
         for doc_id, path, sha, row in readable:
-            data = open(path, "rb").read()
             try:
-                data.decode("utf-8")
+                with open(path, encoding="utf-8") as fh:
+                    while fh.read(1 << 20):
+                        pass
                 good.append((doc_id, path, sha, row))
             except UnicodeDecodeError as exc:
                 findings.append(Finding("provenance", "source-encoding", f"the source file is not UTF-8: {exc}",
-                                        table="documents", file=pkg.relpath("documents"), row=row, key=doc_id,
-                                        column="source_file", value=path))
-                if hashlib.sha256(data).hexdigest() != sha:
-                    findings.append(Finding("provenance", "source-sha256", "the source file's SHA-256 differs "
-                                            "from the recorded value", table="documents",
-                                            file=pkg.relpath("documents"), row=row, key=doc_id,
-                                            column="source_sha256", value=sha))
-        con.execute("DELETE FROM _files")
-        if good:
-            con.executemany("INSERT INTO _files VALUES (?, ?, ?, ?)", good)
-        readable = good
-        con.execute(READ_HASHES, [[r[1] for r in good]]) if good else con.execute(NO_HASHES)
-    for row, doc_id, actual, recorded in con.execute(
-            "SELECT _row, document_id, actual, recorded FROM source_hash WHERE actual <> recorded").fetchall():
-        findings.append(Finding("provenance", "source-sha256",
-                                f"the source file's SHA-256 is {actual}, not the recorded value",
-                                table="documents", file=pkg.relpath("documents"), row=row, key=doc_id,
-                                column="source_sha256", value=recorded))
-    con.execute(READ_LINES, [[r[1] for r in readable]]) if readable else con.execute(NO_LINES)
+                                        column="source_file", value=path, row=row, key=doc_id, **where))
+        _read_lines(con, good)
     return findings
+
+
+def _read_lines(con, files: list[tuple]) -> None:
+    con.execute("CREATE OR REPLACE TEMP TABLE _files (document_id VARCHAR, path VARCHAR, sha VARCHAR, _row BIGINT)")
+    if files:
+        con.executemany("INSERT INTO _files VALUES (?, ?, ?, ?)", files)
+        con.execute(READ_LINES, [[r[1] for r in files]])
+    else:
+        con.execute(NO_LINES)
 
 
 def document_of(pkg: Package, table: str) -> tuple[str, str] | None:
