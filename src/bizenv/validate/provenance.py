@@ -153,7 +153,7 @@ def verbatim(con, pkg: Package, table: str, column: str, spec: dict) -> list[Fin
         # one-line values (nearly all) join their line directly; values with line breaks take the
         # window of lines they span
         sql = f"""
-            WITH v AS (
+            WITH v AS NOT MATERIALIZED (
                 {base}, {doc} AS _doc, t.{q(line_field)} AS _line FROM {q(table)} t {join} WHERE {nonempty}
             ), single AS (
                 SELECT v._row, v._key, v._value, v._line FROM v
