@@ -28,17 +28,29 @@ def check(con, pkg: Package, loaded: list[str]) -> list[Finding]:
     findings += load_sources(con, pkg)
     import duckdb
 
-    for table in loaded:
-        for field in pkg.fields(table):
-            specs = field.get("verbatim") or []
-            for spec in specs if isinstance(specs, list) else [specs]:
-                try:
-                    findings += verbatim(con, pkg, table, field["name"], spec)
-                except duckdb.Error as exc:  # a table it needs did not load (reported by then), or broken data
-                    findings.append(Finding("provenance", "check-not-run",
-                                            f"verbatim check of {field['name']} not run: {str(exc).splitlines()[0]}",
-                                            table=table, file=pkg.relpath(table), column=field["name"]))
+    specs = [(table, field["name"], spec) for table in loaded for field in pkg.fields(table)
+             for spec in _specs(field)]
+    lines = [s for s in specs if s[2].get("in") == "line"]
+    try:  # every check against a source line in one join, so the lines are read once
+        findings += verbatim_lines(con, pkg, lines)
+        done = lines
+    except duckdb.Error:  # run them one by one to say which cannot run
+        done = []
+    for table, column, spec in specs:
+        if (table, column, spec) in done:
+            continue
+        try:
+            findings += verbatim(con, pkg, table, column, spec)
+        except duckdb.Error as exc:  # a table it needs did not load (reported by then), or broken data
+            findings.append(Finding("provenance", "check-not-run",
+                                    f"verbatim check of {column} not run: {str(exc).splitlines()[0]}",
+                                    table=table, file=pkg.relpath(table), column=column))
     return findings
+
+
+def _specs(field: dict) -> list[dict]:
+    specs = field.get("verbatim") or []
+    return specs if isinstance(specs, list) else [specs]
 
 
 # DuckDB reads the lines of every file at once; the whole texts are never kept.
@@ -136,48 +148,66 @@ def as_text(column: str, ftype: str) -> str:
     return f"CAST({column} AS VARCHAR)"
 
 
-def verbatim(con, pkg: Package, table: str, column: str, spec: dict) -> list[Finding]:
-    where_in = spec.get("in")
+def _values(pkg: Package, table: str, column: str, spec: dict) -> tuple[str, str, str]:
+    """(SELECT of _row, _key, _value; FROM ... WHERE of the rows the spec applies to; value expression)."""
     ftype = next(f.get("type", "string") for f in pkg.fields(table) if f["name"] == column)
     pk = pkg.primary_key(table)
     key_sql = " || ', ' || ".join(f"CAST(t.{q(k)} AS VARCHAR)" for k in pk) if pk else "NULL"
     value = as_text(f"t.{q(column)}", ftype)
-    base = f"SELECT t._row AS _row, {key_sql} AS _key, {value} AS _value"
     nonempty = f"t.{q(column)} IS NOT NULL AND {value} <> ''"
     for when_col, when_value in spec.get("when", {}).items():  # the check applies to these rows only
         nonempty += f" AND t.{q(when_col)} = '{when_value.replace(chr(39), chr(39) * 2)}'"
+    return f"SELECT t._row AS _row, {key_sql} AS _key, {value} AS _value", nonempty, value
+
+
+def verbatim_lines(con, pkg: Package, items: list[tuple[str, str, dict]]) -> list[Finding]:
+    """Every ``{"in": "line"}`` check at once: one join of all their values with the source lines.
+
+    One-line values (nearly all) join their line directly; values with line breaks take the window
+    of lines they span.
+    """
+    if not items:
+        return []
+    parts = []
+    for i, (table, column, spec) in enumerate(items):
+        base, where, _ = _values(pkg, table, column, spec)
+        join, doc = document_of(pkg, table)
+        parts.append(f"{base}, {i} AS _check, {doc} AS _doc, t.{q(spec['line_field'])} AS _line "
+                     f"FROM {q(table)} t {join} WHERE {where}")
+    sql = f"""
+        WITH v AS NOT MATERIALIZED ({" UNION ALL ".join(parts)}
+        ), single AS (
+            SELECT v._check, v._row, v._key, v._value, v._line FROM v
+            LEFT JOIN source_lines l ON l.document_id = v._doc AND l.line_no = v._line
+            WHERE strpos(v._value, chr(10)) = 0 AND (l.line IS NULL OR NOT contains(l.line, v._value))
+        ), w AS (
+            SELECT v._check, v._row, any_value(v._key) AS _key, any_value(v._value) AS _value,
+                   any_value(v._line) AS _line, string_agg(l.line, chr(10) ORDER BY l.line_no) AS _window
+            FROM v LEFT JOIN source_lines l ON l.document_id = v._doc
+             AND l.line_no BETWEEN v._line AND v._line + length(v._value) - length(replace(v._value, chr(10), ''))
+            WHERE strpos(v._value, chr(10)) > 0
+            GROUP BY v._check, v._row
+        )
+        SELECT _check, _row, _key, _value, _line FROM single
+        UNION ALL
+        SELECT _check, _row, _key, _value, _line FROM w WHERE _window IS NULL OR NOT contains(_window, _value)
+        ORDER BY _check, _row
+    """
+    findings = []
+    for check_no, r, k, v, line in con.execute(sql).fetchall():
+        table, column, spec = items[check_no]
+        findings.append(Finding("provenance", "verbatim-line",
+                                (f"not found verbatim on line {line} of the source" if line is not None
+                                 else f"no {spec['line_field']} is given, so the value cannot be traced"),
+                                table=table, file=pkg.relpath(table), row=r, column=column, key=k, value=v))
+    return findings
+
+
+def verbatim(con, pkg: Package, table: str, column: str, spec: dict) -> list[Finding]:
+    where_in = spec.get("in")
     if where_in == "line":
-        located = document_of(pkg, table)
-        line_field = spec["line_field"]
-        join, doc = located
-        # one-line values (nearly all) join their line directly; values with line breaks take the
-        # window of lines they span
-        sql = f"""
-            WITH v AS NOT MATERIALIZED (
-                {base}, {doc} AS _doc, t.{q(line_field)} AS _line FROM {q(table)} t {join} WHERE {nonempty}
-            ), single AS (
-                SELECT v._row, v._key, v._value, v._line FROM v
-                LEFT JOIN source_lines l ON l.document_id = v._doc AND l.line_no = v._line
-                WHERE strpos(v._value, chr(10)) = 0 AND (l.line IS NULL OR NOT contains(l.line, v._value))
-            ), w AS (
-                SELECT v._row, any_value(v._key) AS _key, any_value(v._value) AS _value, any_value(v._line) AS _line,
-                       string_agg(l.line, chr(10) ORDER BY l.line_no) AS _window
-                FROM v LEFT JOIN source_lines l ON l.document_id = v._doc
-                 AND l.line_no BETWEEN v._line AND v._line + length(v._value) - length(replace(v._value, chr(10), ''))
-                WHERE strpos(v._value, chr(10)) > 0
-                GROUP BY v._row
-            )
-            SELECT _row, _key, _value, _line FROM single
-            UNION ALL
-            SELECT _row, _key, _value, _line FROM w WHERE _window IS NULL OR NOT contains(_window, _value)
-            ORDER BY _row
-        """
-        rows = con.execute(sql).fetchall()
-        return [Finding("provenance", "verbatim-line",
-                        (f"not found verbatim on line {line} of the source" if line is not None
-                         else f"no {line_field} is given, so the value cannot be traced"),
-                        table=table, file=pkg.relpath(table), row=r, column=column, key=k, value=v)
-                for r, k, v, line in rows]
+        return verbatim_lines(con, pkg, [(table, column, spec)])
+    base, nonempty, value = _values(pkg, table, column, spec)
     params: list = []
     if where_in == "document":
         join, doc = document_of(pkg, table)
