@@ -47,16 +47,28 @@ def split_statements(sql: str) -> list[str]:
 
 
 def build(pkg: Package, validate_first: bool = True) -> BuildResult:
-    if validate_first:
-        from .validate import validate
+    """Validate, then write the validated tables: every CSV is read once, by the validator."""
+    from .tables import Workspace
 
-        result = validate(pkg)
-        if not result.ok:
-            raise BuildError("the corpus is not valid; nothing was built (run bizenv validate)", result.findings)
     pkg.build_dir.mkdir(exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=pkg.build_dir))
     try:
-        out = _write(pkg, tmp)
+        with Workspace() as con:
+            if validate_first:
+                from .validate import validate
+
+                result = validate(pkg, con=con)
+                if not result.ok:
+                    raise BuildError("the corpus is not valid; nothing was built (run bizenv validate)",
+                                     result.findings)
+                tables = pkg.table_names
+            else:
+                loaded = load(con, pkg)
+                if loaded.findings:
+                    raise BuildError("tables could not be loaded", loaded.findings)
+                tables = loaded.tables
+            _copy(con, tables, tmp / "bizenv.duckdb")
+        out = _write(pkg, tmp, tables)
         _swap(pkg, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -65,17 +77,22 @@ def build(pkg: Package, validate_first: bool = True) -> BuildResult:
     return out
 
 
-def _write(pkg: Package, tmp: Path) -> BuildResult:
+def _copy(con, tables: list[str], db: Path) -> None:
+    """The typed tables of the workspace, in file order, into the new database file."""
+    con.execute(f"ATTACH {sql_literal(str(db))} AS out")
+    for name in tables:
+        con.execute(f"CREATE TABLE out.{quote_ident(name)} AS SELECT * EXCLUDE (_row) FROM {quote_ident(name)}")
+    con.execute("DETACH out")
+
+
+def _write(pkg: Package, tmp: Path, tables: list[str]) -> BuildResult:
     db = tmp / "bizenv.duckdb"
     parquet = tmp / "parquet"
     parquet.mkdir()
     result = BuildResult(db, parquet)
     con = connect(str(db))
     try:
-        loaded = load(con, pkg, keep_row=False)
-        if loaded.findings:
-            raise BuildError("tables could not be loaded", loaded.findings)
-        for name in loaded.tables:
+        for name in tables:
             _comment(con, pkg, name)
             result.tables[name] = con.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchone()[0]
         views_sql = pkg.root / "sql" / "views.sql"
@@ -89,7 +106,7 @@ def _write(pkg: Package, tmp: Path) -> BuildResult:
             "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name").fetchall()]
         con.execute("CREATE TABLE _package AS SELECT ? AS name, ? AS version",
                     [pkg.descriptor.get("name"), pkg.descriptor.get("version")])
-        for name in loaded.tables:
+        for name in tables:
             order = ", ".join(quote_ident(k) for k in pkg.primary_key(name)) or "ALL"
             target = sql_literal(str(parquet / f"{name}.parquet"))
             con.execute(f"COPY (SELECT * FROM {quote_ident(name)} ORDER BY {order}) TO {target} (FORMAT parquet)")
