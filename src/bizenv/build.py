@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .findings import FindingsError
 from .package import Package
-from .tables import connect, load, quote_ident, sql_literal
+from .tables import Workspace, load, quote_ident, sql_literal
 
 
 class BuildError(FindingsError):
@@ -48,8 +48,6 @@ def split_statements(sql: str) -> list[str]:
 
 def build(pkg: Package, validate_first: bool = True) -> BuildResult:
     """Validate, then write the validated tables: every CSV is read once, by the validator."""
-    from .tables import Workspace
-
     pkg.build_dir.mkdir(exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=pkg.build_dir))
     try:
@@ -90,8 +88,7 @@ def _write(pkg: Package, tmp: Path, tables: list[str]) -> BuildResult:
     parquet = tmp / "parquet"
     parquet.mkdir()
     result = BuildResult(db, parquet)
-    con = connect(str(db))
-    try:
+    with Workspace(str(db)) as con:
         for name in tables:
             _comment(con, pkg, name)
             result.tables[name] = con.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchone()[0]
@@ -111,8 +108,6 @@ def _write(pkg: Package, tmp: Path, tables: list[str]) -> BuildResult:
             target = sql_literal(str(parquet / f"{name}.parquet"))
             con.execute(f"COPY (SELECT * FROM {quote_ident(name)} ORDER BY {order}) TO {target} (FORMAT parquet)")
         con.execute("CHECKPOINT")
-    finally:
-        con.close()
     return result
 
 
