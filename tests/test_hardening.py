@@ -193,3 +193,28 @@ def test_mutated_rows_are_reported_and_validate_never_raises(pristine, tmp_path_
     found = findings(root, ["structure"])  # must not raise
     assert any(f.rule == rule and f.file == f"data/{name}.csv" and f.row == t.row_number(row) and f.column == column
                for f in found), (rule, name, column, [(f.rule, f.row, f.column) for f in found][:5])
+
+
+def test_row_flag_never_misses_a_cell_the_cell_checks_catch():
+    """The one-regex row flag is a superset of the per-cell invisible/whitespace checks."""
+    import duckdb
+
+    from bizenv.tables import bind
+    from bizenv.validate.lint import CELL_CHECKS, ROW_FLAG
+
+    con = duckdb.connect()
+    cell_sql = " OR ".join(bind(cond, "c") for rule, cond, _, _ in CELL_CHECKS
+                           if rule in ("invisible-character", "surrounding-whitespace"))
+    alphabet = st.sampled_from(list("中文A1 \n\t\r\u3000\u00a0\u200b\x01\ufeff\u2003"))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.one_of(st.none(), st.text(alphabet=alphabet, min_size=1, max_size=6)), min_size=1,
+                    max_size=4))
+    def check(cells):
+        cells_caught = any(con.execute(f"SELECT {cell_sql} FROM (SELECT ? AS c)", [c]).fetchone()[0]
+                           for c in cells if c is not None)
+        flagged = con.execute(f"SELECT coalesce(regexp_matches(concat_ws(chr(10), {', '.join(['?'] * len(cells))}), "
+                              f"?), false)", [*cells, ROW_FLAG]).fetchone()[0]
+        assert flagged or not cells_caught, cells
+
+    check()

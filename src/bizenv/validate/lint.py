@@ -1,15 +1,19 @@
 """Part of layer 1: how the CSV files are written, before what they say.
 
 Checks the bytes of each file (UTF-8, LF line ends; a GBK/GB18030 file, as Excel on
-Chinese Windows saves it, is named as such; a BOM is named by the loader) and every cell of every table, as
-one DuckDB query per table over all its columns at once:
+Chinese Windows saves it, is named as such; a BOM is named by the loader) and the cells:
 
 * control characters and invisible (zero-width) characters;
 * leading or trailing whitespace;
-* free-text cells (string fields without an enum) that start with = + - @ (spreadsheet
-  formula injection: a release must not ship them unescaped);
+* cells that start with = + - @ (spreadsheet formula injection: a release must not ship
+  them unescaped);
 * numbers written with full-width digits or thousands separators in numeric columns.
 
+The first three apply to free text: string fields without an enum or a pattern.  A cell of
+any other field that holds such characters already breaks its Table Schema (a type, enum
+or pattern error names it), so it is not scanned twice.  The checks run while each file is
+read (one regular expression per row over its free-text cells joined by line breaks flags
+the row); only flagged rows are taken apart cell by cell to name the column and the rule.
 Every finding names the file, line and column.
 """
 
@@ -25,17 +29,21 @@ INVISIBLE = r"[\x00-\x08\x0B-\x1F\x7F-\x9F\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2
 # whitespace that must not pad a cell: ASCII blanks and line ends, no-break and ideographic space
 EDGE_SPACE = r"[ \t\n\x0B\f\r\x{A0}\x{3000}]"
 CELL_CHECKS = [
-    # (rule, SQL condition on `v`, message, applies to: "text" | "numeric" | "all")
+    # (rule, SQL condition on `v`, message, applies to: "text" | "numeric")
     ("invisible-character", f"regexp_matches(v, '{INVISIBLE}')",
-     "contains a control or invisible (zero-width) character", "all"),
+     "contains a control or invisible (zero-width) character", "text"),
     ("surrounding-whitespace", f"(regexp_matches(v, '^{EDGE_SPACE}') OR regexp_matches(v, '{EDGE_SPACE}$'))",
-     "has leading or trailing whitespace (including ideographic and no-break spaces)", "all"),
+     "has leading or trailing whitespace (including ideographic and no-break spaces)", "text"),
     ("formula-injection", "left(v, 1) IN ('=', '+', '-', '@')",
      "starts with = + - or @, which a spreadsheet runs as a formula", "text"),
     ("full-width-digits", "regexp_matches(v, '[０-９．，]')", "a number written with full-width digits", "numeric"),
     ("thousands-separator", r"regexp_matches(v, '^\d{1,3}(,\d{3})+(\.\d+)?$')",
      "a number written with a thousands separator", "numeric"),
 ]
+# The row flag over the free-text cells joined by LF: every cell with an invisible character or
+# padding matches it (LF is not invisible; a cell edge is the start, the end or next to an LF),
+# so it never misses one; a line break followed by a space inside a text only costs a second look.
+ROW_FLAG = INVISIBLE + r"|(?:^|\n)" + EDGE_SPACE + "|" + EDGE_SPACE + r"(?:\n|$)"
 
 
 def check_bytes(pkg: Package, unreadable: list[str] | None = None) -> list[Finding]:
@@ -76,26 +84,34 @@ def check_bytes(pkg: Package, unreadable: list[str] | None = None) -> list[Findi
 
 
 def _kinds(fields: list[dict]) -> dict[str, str]:
-    # "text" is free text: a string field without an enum (an enum such as comparator's "=" is a
-    # closed vocabulary, which no one can inject through)
-    return {f["name"]: ("numeric" if f.get("type") in NUMERIC
-                        else "text" if f.get("type", "string") == "string"
-                        and "enum" not in f.get("constraints", {}) else "other") for f in fields}
+    def kind(f: dict) -> str:
+        constraints = f.get("constraints", {})
+        if f.get("type") in NUMERIC:
+            return "numeric"
+        if f.get("type", "string") == "string" and "enum" not in constraints and "pattern" not in constraints:
+            return "text"
+        return "other"
+
+    return {f["name"]: kind(f) for f in fields}
 
 
 def _applies(kinds: dict[str, str], applies: str) -> list[str]:
-    return [c for c, k in kinds.items() if applies == "all" or applies == k]
+    return [c for c, k in kinds.items() if k == applies]
 
 
 def flag_sql(fields: list[dict]) -> str:
-    """SQL that is TRUE for a row where any cell check fails on any column.
+    """SQL that is TRUE for a row where a cell check may fail (it never misses one).
 
     The compiled layer stores it as ``_lint`` while it reads the file, so the cells are
     checked in the same pass, while they are in memory.
     """
     kinds = _kinds(fields)
-    scan = [bind(condition, quote_ident(c)) for _, condition, _, applies in CELL_CHECKS
-            for c in _applies(kinds, applies)]
+    text = [quote_ident(c) for c in _applies(kinds, "text")]
+    scan = []
+    if text:
+        scan.append(f"regexp_matches(concat_ws(chr(10), {', '.join(text)}), {sql_literal(ROW_FLAG)})")
+    scan += [bind(condition, quote_ident(c)) for rule, condition, _, applies in CELL_CHECKS
+             if rule not in ("invisible-character", "surrounding-whitespace") for c in _applies(kinds, applies)]
     return "coalesce(" + " OR ".join(scan) + ", false)" if scan else "false"
 
 
