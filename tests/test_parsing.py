@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from bizenv.cells import split_units
-from bizenv.deadlines import derive_sql, parse_cell
+from bizenv.deadlines import date_parts_sql, derive_sql, parse_cell
 from bizenv.numerals import cn_to_int
 from conftest import ROOT
 
@@ -39,9 +39,10 @@ def test_vectorized_derivation_agrees_with_the_parser_on_every_curated_deadline(
     with (ROOT / "data" / "deadlines.csv").open(encoding="utf-8", newline="") as f:
         raw = [r["raw_text"] for r in csv.DictReader(f)]
     raw += ["2021年第三季度", "2021年4月19日", "2024年2月", "2021年底", "2021年三季度", "2023年2月30日", "长期推进"]
-    due, precision = derive_sql("raw")
+    due, precision = derive_sql("parts")
     con = duckdb.connect()
-    rows = con.execute(f"SELECT raw, strftime({due}, '%Y-%m-%d'), {precision} FROM unnest(?) AS t(raw)",
+    rows = con.execute(f"SELECT raw, strftime({due}, '%Y-%m-%d'), {precision} "
+                       f"FROM (SELECT raw, {date_parts_sql('raw')} AS parts FROM unnest(?) AS t(raw))",
                        [raw]).fetchall()
     assert len(rows) == len(raw)
     for text, got_due, got_precision in rows:

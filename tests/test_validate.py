@@ -99,6 +99,14 @@ def date_not_matching_text(root):
     return "deadline-date-matches-text", "deadlines", t.row_number(row)
 
 
+def precision_not_matching_text(root):
+    t = table(root, "deadlines")
+    row = t.find(task_id="xianning-2019-t002")
+    row["precision"] = "day"  # 2019年6月 names a month
+    t.save()
+    return "deadline-date-matches-text", "deadlines", t.row_number(row)
+
+
 def date_outside_window(root):
     t = table(root, "deadlines")
     row = t.find(task_id="xianning-2019-t002")
@@ -212,7 +220,7 @@ def pending_document_with_tasks(root):
     return "document-curation-status", "documents", t.row_number(row)
 
 
-@pytest.mark.parametrize("breaker", [date_not_matching_text, date_outside_window, fixed_without_date,
+@pytest.mark.parametrize("breaker", [date_not_matching_text, precision_not_matching_text, date_outside_window, fixed_without_date,
                                      percent_out_of_range, ok_task_without_lead, inherited_without_merged_cells,
                                      seq_gap, status_contradicts_text, damage_without_note, task_id_not_derived,
                                      assignment_positions_skip, unit_mapped_inconsistently, measure_gap,

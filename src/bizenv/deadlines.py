@@ -99,18 +99,24 @@ def parse_cell(cell: str) -> list[Deadline]:
     return [parse_segment(p) for p in parts]
 
 
-def derive_sql(raw_text: str) -> tuple[str, str]:
-    """DuckDB SQL re-deriving (due_date, precision) from the column ``raw_text``, over whole tables.
-
-    The same pattern as :func:`parse_segment` (:data:`DATE_RE`, run by RE2); an impossible day
-    (2月30日) gives no date.  Returns two expressions: a ``DATE`` and a precision word, both NULL
-    where ``raw_text`` names no date.
-    """
+def date_parts_sql(raw_text: str) -> str:
+    """DuckDB SQL: the groups of :data:`DATE_RE` (run by RE2) in ``raw_text``, as a struct of strings."""
     pattern = "'" + DATE_RE.pattern.replace("'", "''") + "'"
-    g = f"regexp_extract({raw_text}, {pattern}, ['year', 'month', 'day', 'quarter'])"
-    year, month, day = (f"TRY_CAST(NULLIF({g}.{part}, '') AS INTEGER)" for part in ("year", "month", "day"))
-    quarter = (f"CASE {g}.quarter " + " ".join(f"WHEN '{cn}' THEN {n} WHEN '{n}' THEN {n}"
-                                               for cn, n in CN_DIGITS.items()) + " END")
+    return f"regexp_extract({raw_text}, {pattern}, ['year', 'month', 'day', 'quarter'])"
+
+
+def derive_sql(parts: str) -> tuple[str, str]:
+    """DuckDB SQL re-deriving (due_date, precision) from ``parts`` (:func:`date_parts_sql`).
+
+    The same rules as :func:`parse_segment`, over whole tables; an impossible day (2月30日)
+    gives no date.  Returns two expressions: a ``DATE`` and a precision word, both NULL where
+    the text names no date.  ``parts`` is repeated in them: pass a name bound once (a lambda
+    parameter) rather than the regular expression itself.
+    """
+    year, month, day = (f"TRY_CAST(NULLIF(struct_extract({parts}, '{p}'), '') AS INTEGER)"
+                        for p in ("year", "month", "day"))
+    quarter = (f"CASE struct_extract({parts}, 'quarter') "
+               + " ".join(f"WHEN '{cn}' THEN {n} WHEN '{n}' THEN {n}" for cn, n in CN_DIGITS.items()) + " END")
     end_month = f"coalesce({month}, {quarter} * 3, 12)"
     due = (f"CASE WHEN {year} IS NULL THEN NULL "
            f"WHEN {day} IS NOT NULL THEN TRY_CAST(printf('%04d-%02d-%02d', {year}, {month}, {day}) AS DATE) "

@@ -1,9 +1,10 @@
 """The validator: every layer, every finding, nothing modified.
 
-Layers (in order):
+Layers (in order), in one bounded-memory DuckDB workspace where every CSV is read once:
 
-1. ``structure`` - Frictionless validates the descriptor and every resource against
-   its Table Schema (types, constraints, primary and foreign keys).
+1. ``structure`` - file and cell checks, then the Table Schemas compiled to DuckDB SQL
+   (types, constraints, primary and foreign keys; Frictionless is the reference and reads
+   any file DuckDB cannot parse).
 2. ``rules`` - pandera rules a Table Schema cannot say, over whole columns.
 3. ``provenance`` - source hashes and verbatim text, as DuckDB SQL over whole tables.
 """

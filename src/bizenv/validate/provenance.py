@@ -120,7 +120,8 @@ def load_sources(con, pkg: Package) -> list[Finding]:
 def _read_lines(con, files: list[tuple]) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE _files (document_id VARCHAR, path VARCHAR, sha VARCHAR, _row BIGINT)")
     if files:
-        con.executemany("INSERT INTO _files VALUES (?, ?, ?, ?)", files)
+        columns = [list(c) for c in zip(*files)]  # one statement for all files
+        con.execute("INSERT INTO _files SELECT unnest(?), unnest(?), unnest(?), unnest(?)", columns)
         con.execute(READ_LINES, [[r[1] for r in files]])
     else:
         con.execute(NO_LINES)

@@ -1,9 +1,11 @@
 """Layer 2: rules a Table Schema cannot say, run by pandera over whole columns.
 
 Each rule is a function from the loaded tables to a boolean mask over one table
-(True = the row passes).  Cross-table rules join with pandas merges; nothing loops
-over rows in Python.  The registry below is the one list of these rules; the data
-dictionary prints it.
+(True = the row passes); pandera runs them and collects the failures.  A rule reads only
+the columns it names (:class:`LazyTable`); lookups across tables, blanks and long-text
+comparisons are computed by DuckDB and arrive as whole columns.  Nothing loops over
+rows in Python.  The registry below is the one list of these rules; the data dictionary
+prints it.
 """
 
 from __future__ import annotations
@@ -324,13 +326,14 @@ def _(F):
 @rule("deadline-date-matches-text", "deadlines", "due_date",
       "due_date and precision must be the end of the period raw_text names (2019年6月 -> 2019-06-30, month)")
 def _(F):
-    from ..deadlines import derive_sql
+    from ..deadlines import date_parts_sql, derive_sql
 
-    due, precision = derive_sql("t.raw_text")
+    due, precision = derive_sql("m")
     # a date printed without its year (力争在10月底完成) cannot be re-derived: its note says how it was read
-    return F["deadlines"].sql(
-        f"t.kind IS DISTINCT FROM 'fixed' OR coalesce(t.due_date = {due} AND t.precision = {precision}, false) "
-        f"OR ({due} IS NULL AND NOT (t.notes IS NULL OR t.notes = ''))")
+    ok = (f"t.kind IS DISTINCT FROM 'fixed' OR coalesce(t.due_date = {due} AND t.precision = {precision}, false) "
+          f"OR ({due} IS NULL AND NOT (t.notes IS NULL OR t.notes = ''))")
+    # the regular expression runs once per row: its groups are bound to m
+    return F["deadlines"].sql(f"list_transform([{date_parts_sql('t.raw_text')}], lambda m: {ok})[1]")
 
 
 @rule("deadline-in-window", "deadlines", "due_date",
