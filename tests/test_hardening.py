@@ -218,3 +218,23 @@ def test_row_flag_never_misses_a_cell_the_cell_checks_catch():
         assert flagged or not cells_caught, cells
 
     check()
+
+
+@pytest.mark.parametrize("pattern,closed", [
+    (r"[a-z0-9]+(?:-[a-z0-9]+)*-t\d{3}", True), (r"[0-9a-f]{64}", True), (r"[a-z][a-z_]*", True),
+    (r"sources/[^/]+", False), (r".+", False), ("a b", False), (r"(x|y\s)", False), ("[", False),
+])
+def test_printable_only_patterns(pattern, closed):
+    from bizenv.validate.lint import printable_only
+
+    assert printable_only(pattern) is closed
+
+
+def test_a_pattern_that_admits_any_character_is_still_scanned(pkg):
+    """documents.source_file has a pattern (sources/[^/]+) that admits a zero-width space."""
+    t = table(pkg, "documents")
+    row = t.rows[0]
+    row["source_file"] = row["source_file"] + "\u200b"
+    t.save()
+    assert any(f.rule == "invisible-character" and f.column == "source_file" and f.row == t.row_number(row)
+               for f in findings(pkg, ["structure"]))

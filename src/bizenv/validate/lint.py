@@ -9,9 +9,9 @@ Chinese Windows saves it, is named as such; a BOM is named by the loader) and th
   them unescaped);
 * numbers written with full-width digits or thousands separators in numeric columns.
 
-The first three apply to free text: string fields without an enum or a pattern.  A cell of
-any other field that holds such characters already breaks its Table Schema (a type, enum
-or pattern error names it), so it is not scanned twice.  The checks run while each file is
+The first three apply to free text: string fields without an enum or a pattern that admits
+only visible ASCII.  A cell of any other field that holds such characters already breaks
+its Table Schema (a type, enum or pattern error names it), so it is not scanned twice.  The checks run while each file is
 read (one regular expression per row over its free-text cells joined by line breaks flags
 the row); only flagged rows are taken apart cell by cell to name the column and the rule.
 Every finding names the file, line and column.
@@ -83,12 +83,48 @@ def check_bytes(pkg: Package, unreadable: list[str] | None = None) -> list[Findi
     return findings
 
 
+def printable_only(pattern: str) -> bool:
+    """True if every string ``pattern`` matches is printable ASCII without spaces (or digits and
+    word characters): then its pattern check already rejects any invisible or padding character.
+
+    Decided from the parsed pattern: only literals, ranges and classes of such characters,
+    repeats, groups, alternatives and anchors are allowed; anything else (``.``, a negated
+    class) counts as open.
+    """
+    import re._parser as parser  # the standard library's own parse of a pattern
+    from re._constants import (AT, BRANCH, CATEGORY, CATEGORY_DIGIT, CATEGORY_WORD, IN, LITERAL, MAX_REPEAT,
+                               MIN_REPEAT, RANGE, SUBPATTERN)
+
+    def visible(code: int) -> bool:
+        return 0x21 <= code <= 0x7E
+
+    def ok(items) -> bool:
+        for op, arg in items:
+            if op == LITERAL and visible(arg) or op == AT:
+                continue
+            if op == IN and all(o == LITERAL and visible(a) or o == RANGE and visible(a[0]) and visible(a[1])
+                                or o == CATEGORY and a in (CATEGORY_DIGIT, CATEGORY_WORD) for o, a in arg):
+                continue
+            if op in (MAX_REPEAT, MIN_REPEAT) and ok(arg[2]) or op == SUBPATTERN and ok(arg[3]):
+                continue
+            if op == BRANCH and all(ok(branch) for branch in arg[1]):
+                continue
+            return False
+        return True
+
+    try:
+        return ok(parser.parse(pattern))
+    except Exception:  # a pattern Python cannot parse: scan the column
+        return False
+
+
 def _kinds(fields: list[dict]) -> dict[str, str]:
     def kind(f: dict) -> str:
         constraints = f.get("constraints", {})
         if f.get("type") in NUMERIC:
             return "numeric"
-        if f.get("type", "string") == "string" and "enum" not in constraints and "pattern" not in constraints:
+        covered = "enum" in constraints or printable_only(constraints.get("pattern", " "))
+        if f.get("type", "string") == "string" and not covered:
             return "text"
         return "other"
 
