@@ -178,7 +178,7 @@ def render(report: dict) -> str:
         if layer:
             rows = report["sizes"][largest]["rows"]
             lines += ["## Where the time and memory go", "",
-                      f"At {int(largest):,} tasks ({rows:,} rows) each layer alone takes "
+                      f"At {int(largest):,} tasks ({rows:,} rows) each layer run alone (reading the CSV files included) takes "
                       + ", ".join(f"{k} {v:.1f} s ({peak.get(k, 0) / 1024:.1f} GB)" for k, v in layer.items())
                       + ".", "",
                       f"How the work is done: one DuckDB connection with its working memory capped at {MEMORY_LIMIT} "
