@@ -76,12 +76,14 @@ class LazyTable:
             return self._cache[key]
         return pd.DataFrame({k: self[k] for k in key}, index=self.index)
 
-    def sql(self, expression: str, joins: str = ""):
+    def sql(self, expression: str, joins: str = "", window: bool = False):
         """An SQL expression over the table's columns (the table is ``t``), evaluated in DuckDB, as a
-        Series in row order.  ``joins`` may join other tables (each row of ``t`` must stay one row)."""
+        Series in row order.  ``joins`` may join other tables (each row of ``t`` must stay one row);
+        ``window`` says the expression holds a window function."""
         import pandas as pd
 
-        order = " ORDER BY t._row" if joins else ""  # a join may reorder; a plain scan keeps the order
+        # a join or a window may reorder the rows; a plain scan keeps them in order
+        order = " ORDER BY t._row" if joins or window else ""
         arrow = self.con.sql(f"SELECT {expression} AS v FROM {q(self.name)} t {joins}{order}").to_arrow_table()
         series = arrow.column(0).to_pandas(types_mapper=pd.ArrowDtype)
         series.index = self.index
@@ -98,32 +100,37 @@ class LazyTable:
 class Frames(dict):
     """The loaded tables (:class:`LazyTable`; index = position, ``_row`` = CSV record number)."""
 
+    @staticmethod
+    def first(table: str, key: str, columns: list[str], alias: str, on: str) -> str:
+        """SQL joining, as ``alias``, the first row of ``table`` for each ``key`` (its ``columns``) on ``on``."""
+        cols = ", ".join(f"arg_min({q(c)}, _row) AS {q(c)}" for c in columns)
+        return f"LEFT JOIN (SELECT {q(key)}, {cols} FROM {q(table)} GROUP BY ALL) {alias} ON {alias}.{q(key)} = {on} "
+
+    def task_and_document(self, table: str, task_columns: list[str], document_columns: list[str]) -> str:
+        """Joins ``k`` (the row's task) and ``d`` (its document) for a table that has task_id."""
+        return (self.first("tasks", "task_id", ["document_id", *task_columns], "k", "t.task_id")
+                + self.first("documents", "document_id", document_columns, "d", "k.document_id"))
+
     def lookup(self, table: str, on: str, left: str, right_table: str, right_col: str, how_col: str | None = None):
         """Values of ``right_table.right_col`` for each row of ``table`` matched on ``left`` = ``on``
         (the first such row of ``right_table``), joined in DuckDB."""
-        first = (f"LEFT JOIN (SELECT {q(on)} AS k, arg_min({q(right_col)}, _row) AS v FROM {q(right_table)} "
-                 f"GROUP BY ALL) r ON r.k = t.{q(left)}")
-        return self[table].sql("r.v", joins=first).rename(how_col or f"_{right_table}_{right_col}")
+        joins = self.first(right_table, on, [right_col], "r", f"t.{q(left)}")
+        return self[table].sql(f"r.{q(right_col)}", joins=joins).rename(how_col or f"_{right_table}_{right_col}")
 
     def document_field(self, table: str, column: str):
         """``documents.column`` for each row of ``table`` (through its task where it has no document_id)."""
-        doc = "t.document_id"
-        joins = ""
-        if "document_id" not in self[table]:
-            joins = ("LEFT JOIN (SELECT task_id, arg_min(document_id, _row) AS document_id FROM tasks GROUP BY ALL) k "
-                     "ON k.task_id = t.task_id ")
-            doc = "k.document_id"
-        joins += (f"LEFT JOIN (SELECT document_id, arg_min({q(column)}, _row) AS v FROM documents GROUP BY ALL) d "
-                  f"ON d.document_id = {doc}")
-        return self[table].sql("d.v", joins=joins).rename(column)
+        if "document_id" in self[table]:
+            joins = self.first("documents", "document_id", [column], "d", "t.document_id")
+        else:
+            joins = self.task_and_document(table, [], [column])
+        return self[table].sql(f"d.{q(column)}", joins=joins).rename(column)
 
 
 # --- identifiers ------------------------------------------------------------------------------
 
 @rule("task-id-form", "tasks", "task_id", "task_id must be document_id + '-t' + seq in three digits")
 def _(F):
-    t = F["tasks"]
-    return t["task_id"] == t["document_id"] + "-t" + t["seq"].astype("str").str.zfill(3)
+    return F["tasks"].sql("t.task_id = t.document_id || '-t' || printf('%03d', t.seq)")
 
 
 @rule("measure-id-form", "measures", "measure_id",
@@ -175,10 +182,10 @@ def _(F):
 @rule("task-has-lead", "tasks", "task_id",
       "an ok task needs a lead assignment, or a note saying why it has none (a work summary assigns no units)")
 def _(F):
-    t, a = F["tasks"], F["assignments"]
-    has_lead = t["task_id"].isin(a["task_id"][a["role"] == "lead"])
-    doc_type = F.document_field("tasks", "doc_type")
-    return (t["status"] != "ok") | has_lead | ~t.blank("notes") | (doc_type == "work_summary")
+    leads = "LEFT JOIN (SELECT DISTINCT task_id FROM assignments WHERE role = 'lead') a ON a.task_id = t.task_id "
+    joins = leads + F.first("documents", "document_id", ["doc_type"], "d", "t.document_id")
+    return F["tasks"].sql("t.status IS DISTINCT FROM 'ok' OR a.task_id IS NOT NULL "
+                          "OR coalesce(t.notes, '') <> '' OR d.doc_type = 'work_summary'", joins=joins)
 
 
 @rule("task-has-indicator", "tasks", "indicator_id",
@@ -273,19 +280,15 @@ def _(F):
 
 @rule("assignment-position", "assignments", "position", "positions must run 1, 2, 3 ... within each task and role")
 def _(F):
-    a = F["assignments"][["task_id", "role", "position"]]
-    rank = a.groupby(["task_id", "role"])["position"].rank(method="first")
-    return rank == a["position"]
+    rank = "row_number() OVER (PARTITION BY t.task_id, t.role ORDER BY t.position, t._row)"
+    return F["assignments"].sql(f"{rank} = t.position", window=True)
 
 
 def _inherited_ok(F, table):
     """Inherited rows only in merged-cell documents, and only from a line above the task's own."""
-    rows = F[table]
-    task_line = F.lookup(table, "task_id", "task_id", "tasks", "source_line", "_task_line")
-    merged = F.document_field(table, "merged_cells")
-    inherited = rows["inherited"].fillna(False).astype(bool)
-    from_above = (rows["source_line"] < task_line).fillna(False)
-    return ~inherited | (merged.fillna(False).astype(bool) & from_above)
+    return F[table].sql("NOT coalesce(t.inherited, false) OR (coalesce(d.merged_cells, false) "
+                        "AND coalesce(t.source_line < k.source_line, false))",
+                        joins=F.task_and_document(table, ["source_line"], ["merged_cells"]))
 
 
 @rule("inherited-needs-merged-cells", "assignments", "inherited",
