@@ -315,3 +315,42 @@ def test_cookbook_is_current_and_goes_stale_when_the_data_changes(runner, pkg):
     t.save()
     result = runner.invoke(app, ["cookbook", "--check", "-p", str(pkg)])
     assert result.exit_code == 1 and "docs/cookbook.md" in result.output and "electricity.png" in result.output
+
+
+def test_a_bad_memory_limit_is_named_not_a_traceback(pkg):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "BIZENV_MEMORY_LIMIT": "lots"}
+    done = subprocess.run([sys.executable, "-m", "bizenv", "validate", "-p", str(pkg)], capture_output=True,
+                          text=True, env=env, check=False)
+    assert done.returncode == 2, done.stderr
+    assert "BIZENV_MEMORY_LIMIT='lots'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_validate_under_a_tight_memory_limit_agrees(pkg, monkeypatch):
+    """A tight cap on DuckDB's memory changes no finding."""
+    from bizenv.package import Package
+    from bizenv.validate import validate
+
+    t = table(pkg, "deadlines")
+    t.find(task_id="xianning-2019-t002")["due_date"] = "2019-06-29"
+    t.save()
+    package = Package.open(pkg)
+    wide = [(f.rule, f.table, f.row) for f in validate(package).findings]
+    monkeypatch.setenv("BIZENV_MEMORY_LIMIT", "64MB")
+    tight = [(f.rule, f.table, f.row) for f in validate(package).findings]
+    assert tight == wide and ("deadline-date-matches-text", "deadlines", 3) in wide
+
+
+def test_running_out_of_memory_is_named_not_a_traceback(pkg):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "BIZENV_MEMORY_LIMIT": "4MB"}
+    done = subprocess.run([sys.executable, "-m", "bizenv", "validate", "-p", str(pkg)], capture_output=True,
+                          text=True, env=env, check=False)
+    assert done.returncode == 2, done.stderr
+    assert "set a larger BIZENV_MEMORY_LIMIT" in done.stderr and "Traceback" not in done.stderr

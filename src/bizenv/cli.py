@@ -113,7 +113,8 @@ def validate(
     """Check the corpus: Frictionless schemas and keys, pandera rules, provenance against the sources.
 
     Reports every problem with file, row/line, column, rule and offending value;
-    exits 1 when there is any error. Never modifies a file.
+    exits 1 when there is any error. Never modifies a file. DuckDB's working memory is
+    capped at 1GB; set BIZENV_MEMORY_LIMIT (e.g. 8GB) to trade memory for speed.
 
     Example: bizenv validate --format json > report.json
     """
@@ -148,7 +149,7 @@ def build(
     """Validate, then write build/bizenv.duckdb (tables, views) and build/parquet/<table>.parquet.
 
     The build writes to a temporary folder and renames, so a failed build leaves the
-    previous database intact.
+    previous database intact. Memory: as for validate (BIZENV_MEMORY_LIMIT).
     """
     from .build import BuildError
     from .build import build as run_build
@@ -472,10 +473,22 @@ def cookbook(
 
 def main() -> None:
     """Entry point: never show a traceback for an unexpected error unless BIZENV_DEBUG is set."""
+    from .tables import SettingError
+
     try:
         app()
-    except Exception as exc:  # pragma: no cover - last line of defence
+    except SettingError as exc:
+        typer.echo(f"bizenv: {exc}", err=True)
+        sys.exit(2)
+    except Exception as exc:  # last line of defence
         if os.environ.get("BIZENV_DEBUG"):
             raise
+        if type(exc).__name__ == "OutOfMemoryException":  # duckdb's, named without importing duckdb
+            from .tables import MEMORY_LIMIT
+
+            limit = os.environ.get("BIZENV_MEMORY_LIMIT", MEMORY_LIMIT)
+            typer.echo(f"bizenv: DuckDB needs more memory than BIZENV_MEMORY_LIMIT={limit} allows "
+                       f"({str(exc).splitlines()[0]}); set a larger BIZENV_MEMORY_LIMIT", err=True)
+            sys.exit(2)
         typer.echo(f"bizenv: internal error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(3)

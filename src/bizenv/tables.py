@@ -40,6 +40,10 @@ def connect(database: str = ":memory:", read_only: bool = False, **config):
     return duckdb.connect(database, read_only=read_only, config={**SAFE_CONFIG, **config})
 
 
+class SettingError(Exception):
+    """A setting from the environment that cannot be used (the CLI prints it, exit code 2)."""
+
+
 class Workspace:
     """A DuckDB connection for validating and building: bounded memory, spilling to a private folder.
 
@@ -48,11 +52,19 @@ class Workspace:
 
     def __init__(self, database: str = ":memory:"):
         import os
+        import shutil
         import tempfile
+
+        import duckdb
 
         self.spill = tempfile.mkdtemp(prefix="bizenv-spill-")
         limit = os.environ.get("BIZENV_MEMORY_LIMIT", MEMORY_LIMIT)
-        self.con = connect(database, memory_limit=limit, temp_directory=self.spill)
+        try:
+            self.con = connect(database, memory_limit=limit, temp_directory=self.spill)
+        except (duckdb.InvalidInputException, duckdb.ParserException) as exc:
+            shutil.rmtree(self.spill, ignore_errors=True)
+            raise SettingError(f"BIZENV_MEMORY_LIMIT={limit!r} is not a memory size such as 1GB or 500MB "
+                               f"({str(exc).splitlines()[0]})") from None
 
     def __enter__(self):
         return self.con

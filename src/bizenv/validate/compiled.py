@@ -14,9 +14,9 @@ from __future__ import annotations
 from ..findings import Finding
 from ..package import Package
 from ..tables import bind
-from . import lint
 from ..tables import quote_ident as q
 from ..tables import sql_literal as lit
+from . import lint
 
 TYPE_CHECK = {
     # SQL that is TRUE when the (non-empty) text value v is a valid value of the type
