@@ -169,23 +169,22 @@ def cut(pkg: Package, version: str, out: Path | None = None, record: bool = True
 def _parquet_and_loader(pkg: Package, folder: Path) -> None:
     """parquet/<table>.parquet in primary-key order, and load_duckdb.sql (relative paths, views in order)."""
     from .build import split_statements
-    from .tables import connect, load, quote_ident, sql_literal
+    from .tables import Workspace, load, quote_ident, sql_literal
 
     (folder / "parquet").mkdir()
-    con = connect()
-    loaded = load(con, pkg, keep_row=False)
-    lines = ["-- Creates the corpus database from the Parquet files of this release, with its views.",
-             "-- Run in this folder: duckdb corpus.duckdb < load_duckdb.sql", ""]
-    for name in loaded.tables:
-        order = ", ".join(quote_ident(k) for k in pkg.primary_key(name)) or "ALL"
-        target = folder / "parquet" / f"{name}.parquet"
-        con.execute(f"COPY (SELECT * FROM {quote_ident(name)} ORDER BY {order}) TO {sql_literal(str(target))} "
-                    "(FORMAT parquet)")
-        lines.append(f"CREATE TABLE {quote_ident(name)} AS SELECT * FROM 'parquet/{name}.parquet';")
-        schema = pkg.schema(name)
-        if schema.get("description"):
-            lines.append(f"COMMENT ON TABLE {quote_ident(name)} IS {sql_literal(schema['description'])};")
-    con.close()
+    with Workspace() as con:
+        loaded = load(con, pkg, keep_row=False)
+        lines = ["-- Creates the corpus database from the Parquet files of this release, with its views.",
+                 "-- Run in this folder: duckdb corpus.duckdb < load_duckdb.sql", ""]
+        for name in loaded.tables:
+            order = ", ".join(quote_ident(k) for k in pkg.primary_key(name)) or "ALL"
+            target = folder / "parquet" / f"{name}.parquet"
+            con.execute(f"COPY (SELECT * FROM {quote_ident(name)} ORDER BY {order}) TO {sql_literal(str(target))} "
+                        "(FORMAT parquet)")
+            lines.append(f"CREATE TABLE {quote_ident(name)} AS SELECT * FROM 'parquet/{name}.parquet';")
+            schema = pkg.schema(name)
+            if schema.get("description"):
+                lines.append(f"COMMENT ON TABLE {quote_ident(name)} IS {sql_literal(schema['description'])};")
     views = pkg.root / "sql" / "views.sql"
     lines += ["", *[s.rstrip(";") + ";" for s in split_statements(views.read_text(encoding="utf-8"))]]
     (folder / "load_duckdb.sql").write_text("\n".join(lines) + "\n", encoding="utf-8")

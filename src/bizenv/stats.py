@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .package import Package
-from .tables import connect, load
+from .tables import Workspace, load
 
 PER_DOCUMENT = """
 SELECT d.document_id, d.jurisdiction, d.doc_type, d.curation_status AS status,
@@ -23,13 +23,14 @@ FROM documents d ORDER BY d.document_id
 
 
 def loaded(pkg: Package):
-    con = connect()
-    result = load(con, pkg)
-    return con, result
+    """A bounded-memory workspace with the typed tables; close it when done."""
+    workspace = Workspace()
+    return workspace, load(workspace.con, pkg)
 
 
 def stats(pkg: Package) -> dict[str, tuple[list[str], list[tuple]]]:
-    con, result = loaded(pkg)
+    workspace, result = loaded(pkg)
+    con = workspace.con
     try:
         tables = [(name, con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]) for name in result.tables]
         out = {"tables": (["table", "rows"], tables)}
@@ -38,12 +39,13 @@ def stats(pkg: Package) -> dict[str, tuple[list[str], list[tuple]]]:
             out["documents"] = ([d[0] for d in cur.description], cur.fetchall())
         return out
     finally:
-        con.close()
+        workspace.close()
 
 
 def show(pkg: Package, task_id: str) -> dict | None:
     """The task with its headings, assignments, deadlines, targets and source lines."""
-    con, _ = loaded(pkg)
+    workspace, _ = loaded(pkg)
+    con = workspace.con
     try:
         def rows(sql: str):
             cur = con.execute(sql, [task_id])
@@ -81,4 +83,4 @@ def show(pkg: Package, task_id: str) -> dict | None:
                 info["source_lines"] = [(n, text[n - 1]) for n in range(first, min(last, len(text)) + 1)]
         return info
     finally:
-        con.close()
+        workspace.close()

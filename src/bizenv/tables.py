@@ -70,6 +70,9 @@ class Workspace:
         return self.con
 
     def __exit__(self, *exc):
+        self.close()
+
+    def close(self) -> None:
         import shutil
 
         self.con.close()
