@@ -30,13 +30,18 @@ CAST = {"integer": "BIGINT", "number": "DOUBLE", "date": "DATE", "year": "INTEGE
 
 
 def _raw(con, pkg: Package, name: str) -> bool:
+    from .rules import RULES, flag_column
+
     fields = pkg.field_names(name)
+    # rules on a row's own text run in the same pass, while the text is in memory
+    row_rules = "".join(f", coalesce({r.row_sql()}, true) AS {q(flag_column(r.name))}"
+                        for r in RULES if r.table == name and r.row_sql)
     try:
         # the rows keep the file's order (DuckDB preserves insertion order), so the record number
         # is the row id + 2 (the header is record 1); a view adds it without a window over the file
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {q('raw_' + name + '_data')} AS SELECT *, "
-            f"{lint.flag_sql(pkg.fields(name))} AS _lint "
+            f"{lint.flag_sql(pkg.fields(name))} AS _lint{row_rules} "
             f"FROM read_csv({lit(str(pkg.path(name)))}, header = true, all_varchar = true, auto_detect = false, "
             "delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
             "columns = {" + ", ".join(f"{lit(f)}: 'VARCHAR'" for f in fields) + "})")

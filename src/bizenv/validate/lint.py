@@ -175,7 +175,8 @@ def check_cells(pkg: Package, con) -> list[Finding]:
         pk = pkg.primary_key(name)
         key = " || ', ' || ".join(f"coalesce({quote_ident(k)}, '')" for k in pk) if pk else "NULL"
         raw = quote_ident(f"raw_{name}")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _lint AS SELECT * EXCLUDE (_lint) FROM {raw} WHERE _lint")
+        cells = ", ".join(quote_ident(f["name"]) for f in fields)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _lint AS SELECT _row, {cells} FROM {raw} WHERE _lint")
         sql = (f"WITH keyed AS (SELECT _row, {key} AS _key FROM _lint), "
                "cells AS (UNPIVOT (SELECT * EXCLUDE (_row), _row FROM _lint) ON COLUMNS(* EXCLUDE (_row)) "
                "INTO NAME col VALUE v) "

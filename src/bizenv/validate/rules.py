@@ -25,6 +25,7 @@ class Rule:
     column: str  # the column a finding points at
     message: str
     fn: Callable
+    row_sql: Callable[[], str] | None = None  # for a rule on a row's own text cells: its SQL
 
 
 RULES: list[Rule] = []
@@ -36,6 +37,23 @@ def rule(name: str, table: str, column: str, message: str):
         return fn
 
     return register
+
+
+def row_rule(name: str, table: str, column: str, message: str):
+    """A rule on a row's own text cells, given as a function returning an SQL condition.
+
+    The structure layer evaluates it while it reads the file (``flag_column``), when the long
+    texts are in memory anyway; pandera then checks that column like any other mask.
+    """
+    def register(sql: Callable[[], str]):
+        RULES.append(Rule(name, table, column, message, lambda F: F[table].row_flag(name, sql()), sql))
+        return sql
+
+    return register
+
+
+def flag_column(name: str) -> str:
+    return f"_rule_{name}"
 
 
 class LazyTable:
@@ -80,12 +98,23 @@ class LazyTable:
         """An SQL expression over the table's columns (the table is ``t``), evaluated in DuckDB, as a
         Series in row order.  ``joins`` may join other tables (each row of ``t`` must stay one row);
         ``window`` says the expression holds a window function."""
-        import pandas as pd
-
         # a join or a window may reorder the rows; a plain scan keeps them in order
         order = " ORDER BY t._row" if joins or window else ""
-        arrow = self.con.sql(f"SELECT {expression} AS v FROM {q(self.name)} t {joins}{order}").to_arrow_table()
-        series = arrow.column(0).to_pandas(types_mapper=pd.ArrowDtype)
+        return self._column(f"SELECT {expression} AS v FROM {q(self.name)} t {joins}{order}")
+
+    def row_flag(self, rule_name: str, sql: str):
+        """A :func:`row_rule`'s result: computed while the file was read, or now if it was not."""
+        raw, column = f"raw_{self.name}", flag_column(rule_name)
+        read = self.con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
+                                [raw, column]).fetchall()[0][0]
+        if read:  # the raw view keeps the file order, as the typed view over it does
+            return self._column(f"SELECT {q(column)} FROM {q(raw)}")
+        return self.sql(sql)
+
+    def _column(self, query: str):
+        import pandas as pd
+
+        series = self.con.sql(query).to_arrow_table().column(0).to_pandas(types_mapper=pd.ArrowDtype)
         series.index = self.index
         return series
 
@@ -249,13 +278,13 @@ def _(F):
     return hit.isna()
 
 
-@rule("task-text-clean", "tasks", "text_clean",
-      "text_clean must be bizenv.cells.clean_text(text): the text without the line breaks and stray spaces")
-def _(F):
+@row_rule("task-text-clean", "tasks", "text_clean",
+          "text_clean must be bizenv.cells.clean_text(text): the text without the line breaks and stray spaces")
+def _():
     from ..cells import clean_sql
 
-    # in DuckDB, with the same patterns: the long texts are never copied out
-    return F["tasks"].sql(f"(text IS NULL AND text_clean IS NULL) OR {clean_sql('text')} = text_clean")
+    # in DuckDB, with the same patterns as in Python
+    return f"(text IS NULL AND text_clean IS NULL) OR {clean_sql('text')} = text_clean"
 
 
 # --- measures -------------------------------------------------------------------------------------
