@@ -79,6 +79,21 @@ class Workspace:
         shutil.rmtree(self.spill, ignore_errors=True)
 
 
+class unordered:
+    """Within it, DuckDB may return rows of queries without ORDER BY in any order (faster, and
+    leaner for tables whose order does not matter); the order is kept again on exit."""
+
+    def __init__(self, con):
+        self.con = con
+
+    def __enter__(self):
+        self.con.execute("SET preserve_insertion_order = false")
+        return self.con
+
+    def __exit__(self, *exc):
+        self.con.execute("SET preserve_insertion_order = true")
+
+
 def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 

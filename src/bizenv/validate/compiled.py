@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..findings import Finding
 from ..package import Package
-from ..tables import bind
+from ..tables import bind, unordered
 from ..tables import quote_ident as q
 from ..tables import sql_literal as lit
 from . import lint
@@ -112,41 +112,42 @@ def check(pkg: Package, con=None) -> tuple[list[Finding], list[str]]:
     findings, fallback = [], []
     try:
         readable = [name for name in pkg.table_names if _raw(con, pkg, name) or fallback.append(name)]
-        for name in readable:
-            rel, pk = pkg.relpath(name), pkg.primary_key(name)
-            raw = q("raw_" + name)
-            parts = _cell_checks(pkg, name)
-            if pk:
-                cols = ", ".join(q(k) for k in pk)
-                same = " AND ".join(f"d.{q(k)} IS NOT DISTINCT FROM t.{q(k)}" for k in pk)
-                tkey = " || ', ' || ".join(f"coalesce(t.{q(k)}, '')" for k in pk)
-                parts.append(f"SELECT t._row, NULL, {tkey}, 'primary-key', "
-                             f"{lit('the same as in the row at position ')} || d.first_row FROM {raw} t "
-                             f"JOIN (SELECT {cols}, min(_row) AS first_row FROM {raw} GROUP BY ALL "
-                             f"HAVING count(*) > 1) d ON {same} WHERE t._row > d.first_row")
-            for fk in pkg.foreign_keys(name):
-                fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
-                ref = fk["reference"]
-                ref_fields = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
-                target = ref["resource"] or name
-                if target not in readable:
+        with unordered(con):  # each query says its order
+            for name in readable:
+                rel, pk = pkg.relpath(name), pkg.primary_key(name)
+                raw = q("raw_" + name)
+                parts = _cell_checks(pkg, name)
+                if pk:
+                    cols = ", ".join(q(k) for k in pk)
+                    same = " AND ".join(f"d.{q(k)} IS NOT DISTINCT FROM t.{q(k)}" for k in pk)
+                    tkey = " || ', ' || ".join(f"coalesce(t.{q(k)}, '')" for k in pk)
+                    parts.append(f"SELECT t._row, NULL, {tkey}, 'primary-key', "
+                                 f"{lit('the same as in the row at position ')} || d.first_row FROM {raw} t "
+                                 f"JOIN (SELECT {cols}, min(_row) AS first_row FROM {raw} GROUP BY ALL "
+                                 f"HAVING count(*) > 1) d ON {same} WHERE t._row > d.first_row")
+                for fk in pkg.foreign_keys(name):
+                    fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
+                    ref = fk["reference"]
+                    ref_fields = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
+                    target = ref["resource"] or name
+                    if target not in readable:
+                        continue
+                    cond = " AND ".join(f"r.{q(rf)} = t.{q(f)}" for f, rf in zip(fields, ref_fields))
+                    present = " AND ".join(f"t.{q(f)} IS NOT NULL" for f in fields)
+                    values = " || ', ' || ".join(f"t.{q(f)}" for f in fields)
+                    note = lit('for "' + ", ".join(fields) + '": values not found in the lookup table "' + target + '"')
+                    parts.append(f"SELECT t._row, NULL, {values}, 'foreign-key', {note} "
+                                 f"FROM {raw} t WHERE {present} AND NOT EXISTS "
+                                 f"(SELECT 1 FROM {q('raw_' + target)} r WHERE {cond})")
+                if not parts:
                     continue
-                cond = " AND ".join(f"r.{q(rf)} = t.{q(f)}" for f, rf in zip(fields, ref_fields))
-                present = " AND ".join(f"t.{q(f)} IS NOT NULL" for f in fields)
-                values = " || ', ' || ".join(f"t.{q(f)}" for f in fields)
-                note = lit('for "' + ", ".join(fields) + '": values not found in the lookup table "' + target + '"')
-                parts.append(f"SELECT t._row, NULL, {values}, 'foreign-key', {note} "
-                             f"FROM {raw} t WHERE {present} AND NOT EXISTS "
-                             f"(SELECT 1 FROM {q('raw_' + target)} r WHERE {cond})")
-            if not parts:
-                continue
-            rkey = " || ', ' || ".join(f"coalesce(k.{q(k)}, '')" for k in pk) if pk else "NULL"
-            sql = (f"WITH f(_row, col, v, type, note) AS ({' UNION ALL '.join(parts)}) "
-                   f"SELECT f._row, f.col, f.v, f.type, f.note, {rkey} FROM f "
-                   f"JOIN {raw} k USING (_row) ORDER BY f._row, f.col")
-            for row, col, value, etype, note, key_value in con.execute(sql).fetchall():
-                findings.append(Finding("structure", etype, note, table=name, file=rel, row=row, column=col,
-                                        key=key_value, value=value))
+                rkey = " || ', ' || ".join(f"coalesce(k.{q(k)}, '')" for k in pk) if pk else "NULL"
+                sql = (f"WITH f(_row, col, v, type, note) AS ({' UNION ALL '.join(parts)}) "
+                       f"SELECT f._row, f.col, f.v, f.type, f.note, {rkey} FROM f "
+                       f"JOIN {raw} k USING (_row) ORDER BY f._row, f.col")
+                for row, col, value, etype, note, key_value in con.execute(sql).fetchall():
+                    findings.append(Finding("structure", etype, note, table=name, file=rel, row=row, column=col,
+                                            key=key_value, value=value))
         for name in fallback:
             con.execute(f"DROP VIEW IF EXISTS {q('raw_' + name)}")
             con.execute(f"DROP TABLE IF EXISTS {q('raw_' + name + '_data')}")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from ..findings import Finding
 from ..package import Package
-from ..tables import bind, quote_ident, sql_literal
+from ..tables import bind, quote_ident, sql_literal, unordered
 
 NUMERIC = {"integer", "number", "year"}
 # C0/C1 controls except TAB and LF; zero-width and bidi controls; BOM inside text
@@ -159,31 +159,32 @@ def check_cells(pkg: Package, con) -> list[Finding]:
     """
     findings = []
     present = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
-    for name in pkg.table_names:
-        fields = pkg.fields(name)
-        if not fields or f"raw_{name}" not in present:
-            continue  # unreadable or ragged: reported by the byte checks and by Frictionless
-        kinds = _kinds(fields)
-        parts = []
-        for rule, condition, message, applies in CELL_CHECKS:
-            cols = _applies(kinds, applies)
-            if not cols:
-                continue
-            names = ", ".join(sql_literal(c) for c in cols)
-            parts.append(f"SELECT _row, col, v, {sql_literal(rule)} AS rule, {sql_literal(message)} AS message "
-                         f"FROM cells WHERE col IN ({names}) AND {condition}")
-        pk = pkg.primary_key(name)
-        key = " || ', ' || ".join(f"coalesce({quote_ident(k)}, '')" for k in pk) if pk else "NULL"
-        raw = quote_ident(f"raw_{name}")
-        cells = ", ".join(quote_ident(f["name"]) for f in fields)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _lint AS SELECT _row, {cells} FROM {raw} WHERE _lint")
-        sql = (f"WITH keyed AS (SELECT _row, {key} AS _key FROM _lint), "
-               "cells AS (UNPIVOT (SELECT * EXCLUDE (_row), _row FROM _lint) ON COLUMNS(* EXCLUDE (_row)) "
-               "INTO NAME col VALUE v) "
-               f"SELECT f._row, f.col, f.v, f.rule, f.message, k._key FROM ({' UNION ALL '.join(parts)}) f "
-               "JOIN keyed k USING (_row) ORDER BY f._row, f.col, f.rule")
-        for row, col, value, rule, message, key_value in con.execute(sql).fetchall():
-            findings.append(Finding("structure", rule, message, table=name, file=pkg.relpath(name), row=row,
-                                    column=col, key=key_value, value=value))
-        con.execute("DROP TABLE _lint")
+    with unordered(con):  # each query says its order
+        for name in pkg.table_names:
+            fields = pkg.fields(name)
+            if not fields or f"raw_{name}" not in present:
+                continue  # unreadable or ragged: reported by the byte checks and by Frictionless
+            kinds = _kinds(fields)
+            parts = []
+            for rule, condition, message, applies in CELL_CHECKS:
+                cols = _applies(kinds, applies)
+                if not cols:
+                    continue
+                names = ", ".join(sql_literal(c) for c in cols)
+                parts.append(f"SELECT _row, col, v, {sql_literal(rule)} AS rule, {sql_literal(message)} AS message "
+                             f"FROM cells WHERE col IN ({names}) AND {condition}")
+            pk = pkg.primary_key(name)
+            key = " || ', ' || ".join(f"coalesce({quote_ident(k)}, '')" for k in pk) if pk else "NULL"
+            raw = quote_ident(f"raw_{name}")
+            cells = ", ".join(quote_ident(f["name"]) for f in fields)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _lint AS SELECT _row, {cells} FROM {raw} WHERE _lint")
+            sql = (f"WITH keyed AS (SELECT _row, {key} AS _key FROM _lint), "
+                   "cells AS (UNPIVOT (SELECT * EXCLUDE (_row), _row FROM _lint) ON COLUMNS(* EXCLUDE (_row)) "
+                   "INTO NAME col VALUE v) "
+                   f"SELECT f._row, f.col, f.v, f.rule, f.message, k._key FROM ({' UNION ALL '.join(parts)}) f "
+                   "JOIN keyed k USING (_row) ORDER BY f._row, f.col, f.rule")
+            for row, col, value, rule, message, key_value in con.execute(sql).fetchall():
+                findings.append(Finding("structure", rule, message, table=name, file=pkg.relpath(name), row=row,
+                                        column=col, key=key_value, value=value))
+            con.execute("DROP TABLE _lint")
     return findings

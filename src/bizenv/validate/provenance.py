@@ -21,11 +21,17 @@ from ..tables import quote_ident as q
 
 
 def check(con, pkg: Package, loaded: list[str]) -> list[Finding]:
-    findings = []
     if "documents" not in loaded:
         return [Finding("provenance", "provenance-skipped", "documents table not loaded: sources cannot be checked",
                         table="documents", file=pkg.relpath("documents") if "documents" in pkg.resources else None)]
-    findings += load_sources(con, pkg)
+    from ..tables import unordered
+
+    with unordered(con):  # every query here says its order
+        return _check(con, pkg, loaded)
+
+
+def _check(con, pkg: Package, loaded: list[str]) -> list[Finding]:
+    findings = load_sources(con, pkg)
     import duckdb
 
     specs = [(table, field["name"], spec) for table in loaded for field in pkg.fields(table)
@@ -84,7 +90,7 @@ def load_sources(con, pkg: Package) -> list[Finding]:
     from concurrent.futures import ThreadPoolExecutor
 
     findings, readable = [], []
-    docs = con.execute("SELECT _row, document_id, source_file, source_sha256 FROM documents").fetchall()
+    docs = con.execute("SELECT _row, document_id, source_file, source_sha256 FROM documents ORDER BY _row").fetchall()
     where = dict(table="documents", file=pkg.relpath("documents"))
     for row, doc_id, source_file, sha in docs:
         path = pkg.root / (source_file or "")
