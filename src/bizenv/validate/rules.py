@@ -135,7 +135,7 @@ class Frames(dict):
         cols = ", ".join(f"arg_min({q(c)}, _row) AS {q(c)}" for c in columns)
         return f"LEFT JOIN (SELECT {q(key)}, {cols} FROM {q(table)} GROUP BY ALL) {alias} ON {alias}.{q(key)} = {on} "
 
-    def task_and_document(self, table: str, task_columns: list[str], document_columns: list[str]) -> str:
+    def task_and_document(self, task_columns: list[str], document_columns: list[str]) -> str:
         """Joins ``k`` (the row's task) and ``d`` (its document) for a table that has task_id."""
         return (self.first("tasks", "task_id", ["document_id", *task_columns], "k", "t.task_id")
                 + self.first("documents", "document_id", document_columns, "d", "k.document_id"))
@@ -151,7 +151,7 @@ class Frames(dict):
         if "document_id" in self[table]:
             joins = self.first("documents", "document_id", [column], "d", "t.document_id")
         else:
-            joins = self.task_and_document(table, [], [column])
+            joins = self.task_and_document([], [column])
         return self[table].sql(f"d.{q(column)}", joins=joins).rename(column)
 
 
@@ -317,7 +317,7 @@ def _inherited_ok(F, table):
     """Inherited rows only in merged-cell documents, and only from a line above the task's own."""
     return F[table].sql("NOT coalesce(t.inherited, false) OR (coalesce(d.merged_cells, false) "
                         "AND coalesce(t.source_line < k.source_line, false))",
-                        joins=F.task_and_document(table, ["source_line"], ["merged_cells"]))
+                        joins=F.task_and_document(["source_line"], ["merged_cells"]))
 
 
 @rule("inherited-needs-merged-cells", "assignments", "inherited",
