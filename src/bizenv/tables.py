@@ -128,53 +128,62 @@ class Loaded:
     findings: list[Finding]
 
 
-def load(con, pkg: Package, tables: list[str] | None = None, keep_row: bool = True) -> Loaded:
-    """Create one typed table per resource in ``con``.
+def read_raw(con, pkg: Package, name: str, extra: str = "") -> Finding | None:
+    """Read a CSV once into ``raw_<name>``: every cell as text, ``_row`` = the record number.
 
-    A table whose file cannot be read, or whose header differs from its schema,
-    is not created; a finding says why (the structure layer reports the detail).
+    ``extra`` adds computed columns (``, expr AS name``), evaluated in the same pass.  The rows
+    keep the file's order (DuckDB preserves insertion order), so the record number is the row id
+    + 2 (the header is record 1); a view adds it without a window over the file.  Returns None,
+    or a finding saying why the file cannot be read this way (nothing is left behind then).
+    """
+    names, path, rel = pkg.field_names(name), pkg.path(name), pkg.relpath(name)
+    data = quote_ident(f"raw_{name}_data")
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {data} AS SELECT *{extra} "
+            f"FROM read_csv({sql_literal(str(path))}, header = true, all_varchar = true, auto_detect = false, "
+            "delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+            "columns = {" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "})")
+        header = path.open(encoding="utf-8", newline="").readline().rstrip("\r\n").split(",")
+    except Exception as exc:  # duckdb.Error, OSError, UnicodeDecodeError: ragged, unreadable, not UTF-8
+        con.execute(f"DROP TABLE IF EXISTS {data}")
+        return Finding("load", "table-not-loaded", f"cannot be read as CSV: {first_line(exc)}", table=name, file=rel)
+    problem = None
+    if header and header[0].startswith("\ufeff"):
+        problem = Finding("load", "byte-order-mark",
+                          "the file starts with a byte-order mark (BOM); save it as UTF-8 without BOM",
+                          table=name, file=rel, row=1, line=1, column=names[0])
+    elif [h.strip('"') for h in header] != names:
+        problem = Finding("load", "header-mismatch",
+                          f"header does not match the Table Schema (expected: {','.join(names)})",
+                          table=name, file=rel, row=1, line=1, value=",".join(header))
+    if problem:
+        con.execute(f"DROP TABLE {data}")
+        return problem
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident('raw_' + name)} AS SELECT rowid + 2 AS _row, * FROM {data}")
+    return None
+
+
+def load(con, pkg: Package, tables: list[str] | None = None, keep_row: bool = True) -> Loaded:
+    """A typed view per resource in ``con``, over its raw table (read now unless the structure
+    layer has read it already: every CSV is read once).
+
+    A table whose file cannot be read, or whose header differs from its schema, is not
+    loaded; a finding says why (the structure layer reports the detail).
     """
     loaded, findings = [], []
-    shared = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
     for name in tables or pkg.table_names:
-        names = pkg.field_names(name)
-        path = pkg.path(name)
-        if f"raw_{name}" in shared:  # read once already by the structure layer (header checked there)
-            # a view: the typed values are computed where they are read, the text is held once
-            cols = ", ".join(f"{typed_expr(f)} AS {quote_ident(f['name'])}" for f in pkg.fields(name))
-            row = "_row, " if keep_row else ""
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(name)} AS SELECT {row}{cols} "
-                        f"FROM {quote_ident('raw_' + name)}")
-            loaded.append(name)
-            continue
-        raw = f"_raw_{name}"
-        try:
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {quote_ident(raw)} AS "
-                "SELECT * FROM read_csv(?, header = true, all_varchar = true, auto_detect = false, "
-                "delim = ',', quote = '\"', escape = '\"', "
-                "columns = " + "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "})",
-                [str(path)],
-            )
-            header = path.open(encoding="utf-8", newline="").readline().rstrip("\r\n").split(",")
-        except Exception as exc:  # duckdb.Error, OSError, UnicodeDecodeError
-            findings.append(Finding("load", "table-not-loaded", f"cannot be read as CSV: {first_line(exc)}",
-                                    table=name, file=pkg.relpath(name)))
-            continue
-        if header and header[0].startswith("\ufeff"):
-            findings.append(Finding("load", "byte-order-mark",
-                                    "the file starts with a byte-order mark (BOM); save it as UTF-8 without BOM",
-                                    table=name, file=pkg.relpath(name), row=1, line=1, column=names[0]))
-            continue
-        if [h.strip('"') for h in header] != names:
-            findings.append(Finding("load", "header-mismatch",
-                                    f"header does not match the Table Schema (expected: {','.join(names)})",
-                                    table=name, file=pkg.relpath(name), row=1, line=1, value=",".join(header)))
-            continue
+        read = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
+        if f"raw_{name}" not in read:
+            problem = read_raw(con, pkg, name)
+            if problem:
+                findings.append(problem)
+                continue
+        # a view: the typed values are computed where they are read, the text is held once
         cols = ", ".join(f"{typed_expr(f)} AS {quote_ident(f['name'])}" for f in pkg.fields(name))
-        row = "row_number() OVER () + 1 AS _row, " if keep_row else ""
-        con.execute(f"CREATE OR REPLACE TABLE {quote_ident(name)} AS SELECT {row}{cols} FROM {quote_ident(raw)}")
-        con.execute(f"DROP TABLE {quote_ident(raw)}")
+        row = "_row, " if keep_row else ""
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(name)} AS SELECT {row}{cols} "
+                    f"FROM {quote_ident('raw_' + name)}")
         loaded.append(name)
     return Loaded(loaded, findings)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..findings import Finding
 from ..package import Package
-from ..tables import bind, unordered
+from ..tables import bind, read_raw, unordered
 from ..tables import quote_ident as q
 from ..tables import sql_literal as lit
 from . import lint
@@ -30,27 +30,13 @@ CAST = {"integer": "BIGINT", "number": "DOUBLE", "date": "DATE", "year": "INTEGE
 
 
 def _raw(con, pkg: Package, name: str) -> bool:
+    """Read the file (:func:`~bizenv.tables.read_raw`) with the cell checks and the rules on a row's own
+    text computed in the same pass, while the text is in memory; False if DuckDB cannot read it."""
     from .rules import RULES, flag_column
 
-    fields = pkg.field_names(name)
-    # rules on a row's own text run in the same pass, while the text is in memory
-    row_rules = "".join(f", coalesce({r.row_sql()}, true) AS {q(flag_column(r.name))}"
-                        for r in RULES if r.table == name and r.row_sql)
-    try:
-        # the rows keep the file's order (DuckDB preserves insertion order), so the record number
-        # is the row id + 2 (the header is record 1); a view adds it without a window over the file
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {q('raw_' + name + '_data')} AS SELECT *, "
-            f"{lint.flag_sql(pkg.fields(name))} AS _lint{row_rules} "
-            f"FROM read_csv({lit(str(pkg.path(name)))}, header = true, all_varchar = true, auto_detect = false, "
-            "delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
-            "columns = {" + ", ".join(f"{lit(f)}: 'VARCHAR'" for f in fields) + "})")
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {q('raw_' + name)} AS "
-                    f"SELECT rowid + 2 AS _row, * FROM {q('raw_' + name + '_data')}")
-        header = pkg.path(name).open(encoding="utf-8", newline="").readline().rstrip("\r\n").split(",")
-        return [h.strip('"') for h in header] == fields
-    except Exception:  # unreadable, ragged, not UTF-8: leave the table to Frictionless
-        return False
+    extra = f", {lint.flag_sql(pkg.fields(name))} AS _lint" + "".join(
+        f", coalesce({r.row_sql()}, true) AS {q(flag_column(r.name))}" for r in RULES if r.table == name and r.row_sql)
+    return read_raw(con, pkg, name, extra) is None
 
 
 def _cell_checks(pkg: Package, name: str) -> list[str]:
@@ -148,9 +134,6 @@ def check(pkg: Package, con=None) -> tuple[list[Finding], list[str]]:
                 for row, col, value, etype, note, key_value in con.execute(sql).fetchall():
                     findings.append(Finding("structure", etype, note, table=name, file=rel, row=row, column=col,
                                             key=key_value, value=value))
-        for name in fallback:
-            con.execute(f"DROP VIEW IF EXISTS {q('raw_' + name)}")
-            con.execute(f"DROP TABLE IF EXISTS {q('raw_' + name + '_data')}")
     finally:
         if own:
             con.close()
