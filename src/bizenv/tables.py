@@ -1,9 +1,11 @@
 """Loading the corpus CSVs into DuckDB with the types of their Table Schemas.
 
-One loader for every consumer: the rules and provenance layers read from it, and
-``bizenv build`` writes the same typed tables into the database.  Each loaded table
-keeps ``_row``, the record number as Frictionless counts it (header = 1), so that
-findings name the row of the CSV file.
+One reader for every consumer (:func:`read_raw`: each CSV once, as text, into a
+bounded-memory :class:`Workspace`) and typed views over it (:func:`load`): the structure
+layer checks the raw tables, the rules and provenance layers read the typed views, and
+``bizenv build`` writes them into the database.  Each loaded table keeps ``_row``, the
+record number as Frictionless counts it (header = 1), so that findings name the row of
+the CSV file.
 """
 
 from __future__ import annotations

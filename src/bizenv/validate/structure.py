@@ -1,4 +1,4 @@
-"""Layer 1: Frictionless validates the descriptor and every resource."""
+"""Layer 1: the files, their cells and the Table Schemas (compiled to SQL; Frictionless as the reference)."""
 
 from __future__ import annotations
 
