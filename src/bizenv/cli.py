@@ -396,10 +396,8 @@ def report(
 
     Exits 1 when an expectation fails (the page shows which). Never modifies the corpus.
     """
-    from .expectations import render_html
+    from .expectations import MissingGX, render_html
     from .expectations import run as run_gx
-
-    from .expectations import MissingGX
 
     pkg = open_package(package)
     try:
