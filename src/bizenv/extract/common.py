@@ -33,6 +33,8 @@ TEXT_DEADLINE_RE = re.compile(
 class Draft:
     document_id: str
     rows: dict[str, list[dict]] = field(default_factory=lambda: {t: [] for t in TABLES})
+    coverage: object = None  # bizenv.extract.generic.Coverage
+    layout: str = ""
 
     # -- outline ----------------------------------------------------------------------------------
     def measure(self, level: int, seq: int, label: str, title: str, line: int, parent: dict | None = None,
@@ -102,15 +104,30 @@ class Draft:
         self.rows["units"] = [{"name": n} for n in names]
         return self
 
-    def write(self, folder: Path) -> None:
+    def write(self, folder: Path, columns: dict[str, list[str]] | None = None) -> list[Path]:
+        """One CSV per table (every table, even an empty one), and coverage.txt.
+
+        With ``columns`` (table -> the corpus's column names, from the Table Schemas) each
+        CSV has exactly the columns of data/<table>.csv, in their order; a column the draft
+        cannot fill is left empty for the curator.
+        """
         folder.mkdir(parents=True, exist_ok=True)
+        written = []
         for name, rows in self.rows.items():
-            if not rows:
+            fieldnames = (columns or {}).get(name) or (list(rows[0]) if rows else [])
+            if not fieldnames:
                 continue
-            with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as f:
-                w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+            path = folder / f"{name}.csv"
+            with path.open("w", encoding="utf-8", newline="") as f:
+                w = csv.DictWriter(f, fieldnames=fieldnames, lineterminator="\n", extrasaction="ignore", restval="")
                 w.writeheader()
                 w.writerows(rows)
+            written.append(path)
+        if self.coverage is not None:
+            path = folder / "coverage.txt"
+            path.write_text(self.coverage.render(), encoding="utf-8")
+            written.append(path)
+        return written
 
 
 def read_lines(path: Path) -> list[str]:

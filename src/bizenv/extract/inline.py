@@ -15,11 +15,9 @@ goes on after ``。`` (组织保障 paragraphs) keeps that paragraph as the head
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
 from ..cells import PAD
 from ..numerals import cn_to_int
-from .common import Draft, read_lines
+from .common import Draft
 
 L1 = re.compile(r"^(?P<label>[一二三四五六七八九十]+)、(?P<title>.+)$")
 L2 = re.compile(r"^(?P<label>[（(][一二三四五六七八九十]+[）)])(?P<title>[^。]+)(?:。(?P<body>.+))?$")
@@ -84,8 +82,7 @@ def _paragraphs(lines: list[str], start: int, stop_re: re.Pattern | None):
         yield current
 
 
-def extract(path: Path, document_id: str, layout: str) -> Draft:
-    lines = read_lines(path)
+def extract(lines: list[str], document_id: str, layout: str) -> Draft:
     draft = Draft(document_id)
     starts = [0]
     for line in lines:

@@ -14,10 +14,8 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
 from ..numerals import cn_to_int
-from .common import Draft, read_lines
+from .common import Draft
 
 L1 = re.compile(r"^(?P<label>[一二三四五六七八九十]+)、(?P<title>.+)$")
 PAREN = re.compile(r"^(?P<label>[（(][一二三四五六七八九十]+[）)])(?P<rest>.+)$")
@@ -27,8 +25,7 @@ HEADING_MAX = 40  # a (一) line this short with no 。 is a heading; a longer o
 MONTH_DEADLINE = re.compile(r"(?:力争)?(?:在|于)?\d{1,2}月(?:底|份|中旬|上旬|下旬)?(?:前)?[^，。；,;]*")
 
 
-def extract(path: Path, document_id: str) -> Draft:
-    lines = read_lines(path)
+def extract(lines: list[str], document_id: str) -> Draft:
     draft = Draft(document_id)
     level1 = level2 = None
     seq = 0

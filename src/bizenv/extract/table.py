@@ -18,8 +18,6 @@ rest) as ``text_missing``; an empty row where the numbering skips one is ``row_m
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
 from ..cells import strip_pad
 from ..numerals import cn_to_int
 from .common import Draft
@@ -34,7 +32,7 @@ RESPONSIBILITY = ["重点工作", "主要任务", "工作措施", "牵头单位"
 TASK_LIST = ["政策措施", "序号", "重点任务", "牵头单位", "责任单位", "完成时限"]
 
 
-def read_rows(path: Path) -> list[list[dict]]:
+def read_rows(lines: list[str]) -> list[list[dict]]:
     """Rows; each a list of cells {"line", "pieces": [(line, text)], "tab"}.
 
     ``tab`` is False for a fragment: text standing before the first TAB-opened cell of its
@@ -42,7 +40,7 @@ def read_rows(path: Path) -> list[list[dict]]:
     """
     rows: list[list[dict]] = []
     row: list[dict] = []
-    for no, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
+    for no, line in enumerate(lines, start=1):
         if line == "":
             if row:
                 rows.append(row)
@@ -62,15 +60,26 @@ def text_of(cell: dict | None) -> str:
     return "\n".join(t for _, t in cell["pieces"]) if cell else ""
 
 
-def extract(path: Path, document_id: str) -> Draft:
-    rows = read_rows(path)
+def has_seed_header(lines: list[str]) -> bool:
+    """True when a row of the flattened table is one of the two seed header profiles."""
+    for row in read_rows(lines):
+        texts = [strip_pad(text_of(c)) for c in row]
+        if all(h in texts for h in RESPONSIBILITY) or all(h in texts for h in TASK_LIST):
+            return True
+    return False
+
+
+def extract(lines: list[str], document_id: str) -> Draft:
+    rows = read_rows(lines)
     for row in rows:
         texts = [strip_pad(text_of(c)) for c in row]
         if all(h in texts for h in RESPONSIBILITY):
             return _responsibility(rows, document_id)
         if all(h in texts for h in TASK_LIST):
             return _task_list(rows, document_id)
-    raise ValueError(f"{path}: no known table header")
+    from .generic import extract_table
+
+    return extract_table(lines, document_id)
 
 
 class Outline:

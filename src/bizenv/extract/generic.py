@@ -1,0 +1,523 @@
+"""The configurable extractor: recognizers (bizenv.extract.recognize) combined per layout.
+
+Two reading modes:
+
+* **paragraphs** (layout ``paragraphs``): one paragraph per line (a paragraph whose unit
+  clause is still open when the line ends goes on on the next line).  Numbered items are
+  found in every numbering style; the style whose items carry units (a trailing unit
+  clause in any bracket pair, or field lines such as ``责任单位：…`` after the item) is the
+  task level, the styles above it are headings (measures).  Unnumbered paragraphs that end
+  in a unit clause are tasks too; an unnumbered paragraph right after a heading is its body.
+* **table** (layouts ``delimited_table`` and, for headers the seed profiles do not know,
+  ``column_table``): rows of cells, one cell per line (TAB-opened, as in the seed tables),
+  separated by TABs, or by ``|``.  The header row is mapped by its labels (序号, 重点任务,
+  牵头单位, 责任单位, 完成时限, 备注 and their synonyms), not by a fixed header set.
+
+Every non-empty line ends up either used by a drafted row or listed in the coverage
+report with the reason it was not placed: nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..cells import PAD, split_units
+from ..numerals import cn_to_int
+from .common import Draft
+from .recognize import (
+    FIRST_IS_LEAD, STYLE_NAMES, Clause, deadline_rows, field_line, header_role, matching_form, numbering,
+    parse_clause, parse_labelled, trailing_clauses, OPENERS, CLOSERS, LABEL_RE,
+)
+
+
+@dataclass
+class Coverage:
+    """What the extractor found and what it could not place."""
+
+    lines: int = 0  # non-empty lines in the source
+    items: Counter = field(default_factory=Counter)  # numbered items found, by numbering style
+    used: set = field(default_factory=set)  # line numbers used by drafted rows
+    unplaced: list = field(default_factory=list)  # (line, text, reason)
+    notes: list = field(default_factory=list)  # what the reader decided (task level, header mapping)
+
+    def place(self, line: int, text: str, reason: str) -> None:
+        self.unplaced.append((line, text, reason))
+
+    def summary(self) -> str:
+        items = ", ".join(f"{STYLE_NAMES.get(k, k)} {v}" for k, v in self.items.items()) or "none"
+        return (f"numbered items found: {items}; lines used: {len(self.used)} of {self.lines} non-empty; "
+                f"lines not placed: {len(self.unplaced)}")
+
+    def render(self) -> str:
+        out = [self.summary()]
+        out += [f"note: {n}" for n in self.notes]
+        for line, text, reason in sorted(self.unplaced, key=lambda x: (x[0] or 0)):
+            shown = text if len(text) <= 60 else text[:57] + "..."
+            out.append(f"line {line}: {reason}: {shown}")
+        return "\n".join(out) + "\n"
+
+
+@dataclass
+class Para:
+    lines: list  # [(line number, offset)]
+    raw: str
+    norm: str
+
+    @property
+    def line(self) -> int:
+        return self.lines[0][0]
+
+    def line_of(self, offset: int) -> int:
+        starts = [o for _, o in self.lines]
+        return self.lines[max(0, bisect.bisect_right(starts, offset) - 1)][0]
+
+    def add(self, no: int, raw: str, norm: str) -> None:
+        self.lines.append((no, len(self.raw) + 1))
+        self.raw += "\n" + raw
+        self.norm += "\n" + norm
+
+
+def _open_depth(norm: str) -> int:
+    depth = 0
+    for ch in norm:
+        if ch in OPENERS:
+            depth += 1
+        elif ch in CLOSERS and depth:
+            depth -= 1
+    return depth
+
+
+class Writer:
+    """Rows for one document: headings, tasks, assignments and deadlines, with ids as the seed extractors make them."""
+
+    def __init__(self, document_id: str, year: int | None, first_is_lead: bool):
+        self.draft = Draft(document_id)
+        self.coverage = Coverage()
+        self.year = year
+        self.first_is_lead = first_is_lead
+        self.headings: dict[int, dict] = {}
+        self.seq = 0
+        self.child_seqs: dict[str, set] = {}
+
+    # headings ------------------------------------------------------------------------------------
+    def heading(self, level: int, number: int | None, label: str, title: str, line: int, body: str = "",
+                body_line: int | None = None) -> dict:
+        parent = None
+        for lv in range(level - 1, 0, -1):
+            if lv in self.headings:
+                parent = self.headings[lv]
+                break
+        key = parent["measure_id"] if parent else ""
+        used = self.child_seqs.setdefault(key, set())
+        seq = number if number and number not in used else (max(used) + 1 if used else 1)
+        used.add(seq)
+        row = self.draft.measure(level if parent or level == 1 else 1, seq, label, title, line, parent=parent,
+                                 body=body, body_line=body_line)
+        if not parent and level != 1:
+            row["level"] = 1
+        self.headings = {lv: h for lv, h in self.headings.items() if lv < level}
+        self.headings[level] = row
+        self.coverage.used.add(line)
+        return row
+
+    def current_measure(self) -> dict | None:
+        return self.headings[max(self.headings)] if self.headings else None
+
+    # tasks ---------------------------------------------------------------------------------------
+    def task(self, label: str, text: str, line: int, clause: Clause | None, text_line: int | None = None,
+             status: str = "ok") -> str:
+        self.seq += 1
+        measure = self.current_measure()
+        task_id = self.draft.task(self.seq, label, text, measure, line, status=status)
+        self.coverage.used.add(line)
+        if measure is None:
+            self.coverage.notes.append(f"line {line}: task {self.seq} stands under no heading (measure_id left empty)")
+        clause = clause or Clause()
+        first_is_lead = self.first_is_lead or clause.first_is_lead
+        lead = split_units([(ln, t) for t, ln in clause.units["lead"]])
+        resp = split_units([(ln, t) for t, ln in clause.units["responsible"]])
+        lead, resp = _rejoin(lead), _rejoin(resp)
+        if not lead and resp and first_is_lead:
+            lead, resp = resp[:1], resp[1:]
+        for role, names in (("lead", lead), ("responsible", resp)):
+            for position, (name, ln) in enumerate(names, start=1):
+                self.draft.rows["assignments"].append({
+                    "task_id": task_id, "role": role, "position": position, "name_as_printed": name,
+                    "inherited": "false", "source_line": ln, "notes": "",
+                })
+                self.coverage.used.add(ln)
+        if clause.deadlines:
+            position = 0
+            for raw, ln in clause.deadlines:
+                for d, note in deadline_rows(raw, self.year):
+                    position += 1
+                    self.draft._deadline(task_id, position, d, "column", ln, False)
+                    self.draft.rows["deadlines"][-1]["notes"] = note
+                    self.coverage.used.add(ln)
+        else:
+            self.draft.deadlines_from_text(task_id, text, text_line or line)
+        for raw, ln in clause.leftovers:
+            self.coverage.place(ln, raw.strip(PAD), "part of a unit clause with no role")
+        return task_id
+
+
+# pieces that are no body on their own: 各县、市、区政府 is one collective reference, not three names
+_FRAGMENTS = {"县", "市", "区", "乡", "镇", "街", "街道", "各县", "各市", "各区", "各乡", "各镇", "县市", "各县市"}
+
+
+def _rejoin(names: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    out: list[tuple[str, int]] = []
+    carry: tuple[str, int] | None = None
+    for name, line in names:
+        if carry is not None and carry[1] == line:
+            name, line = carry[0] + "、" + name, line
+        elif carry is not None:
+            out.append(carry)
+        carry = None
+        if matching_form(name) in _FRAGMENTS:
+            carry = (name, line)
+            continue
+        out.append((name, line))
+    if carry is not None:
+        out.append(carry)
+    return out
+
+
+def _year_of(document_id: str, year: int | None) -> int | None:
+    if year:
+        return year
+    m = re.search(r"(?:19|20)\d{2}", document_id)
+    return int(m.group(0)) if m else None
+
+
+# --- paragraphs -------------------------------------------------------------------------------------------
+
+
+def paragraphs(lines: list[str]) -> list[Para]:
+    paras: list[Para] = []
+    for no, raw in enumerate(lines, start=1):
+        if not raw.strip(PAD + "\r"):
+            continue
+        norm = matching_form(raw)
+        starts_new = numbering(norm) is not None or field_line(norm) is not None
+        if paras and not starts_new and _open_depth(paras[-1].norm) > 0 and no - paras[-1].lines[-1][0] <= 2:
+            paras[-1].add(no, raw, norm)  # the unit clause (or the sentence) goes on on the next line
+        else:
+            paras.append(Para([(no, 0)], raw, norm))
+    return paras
+
+
+def extract_paragraphs(lines: list[str], document_id: str, year: int | None = None) -> Draft:
+    year = _year_of(document_id, year)
+    paras = paragraphs(lines)
+    doc_first_is_lead = any(FIRST_IS_LEAD.search(p.norm) for p in paras)
+    w = Writer(document_id, year, doc_first_is_lead)
+    w.coverage.lines = sum(1 for line in lines if line.strip(PAD + "\r"))
+    if doc_first_is_lead:
+        w.coverage.notes.append("the document says the first listed unit is the lead (列第一位/第一责任单位为牵头单位): "
+                                "where a task names no lead, its first unit is drafted as lead")
+
+    # classify
+    info = []
+    for p in paras:
+        fl = field_line(p.norm)
+        num = None if fl else numbering(p.norm)
+        info.append((p, num, fl))
+    first = next((i for i, (_, num, _) in enumerate(info) if num and num.style in ("cn_comma", "article", "cn_paren")),
+                 next((i for i, (_, num, _) in enumerate(info) if num), len(info)))
+    for p, _, _ in info[:first]:
+        for no, _ in p.lines:
+            w.coverage.place(no, lines[no - 1].strip(PAD), "before the first numbered heading (title, notice, preamble)")
+
+    body = info[first:]
+    styles: list[str] = []
+    unit_count: Counter = Counter()
+    clauses: dict[int, list] = {}
+    for i, (p, num, fl) in enumerate(body):
+        if num:
+            if num.style not in styles:
+                styles.append(num.style)
+            w.coverage.items[num.style] += 1
+        if fl:
+            continue
+        found = trailing_clauses(p.raw, p.norm, p.line_of, doc_first_is_lead)
+        clauses[i] = found
+        has_units = any(c is not None for _, c, _ in found)
+        has_fields = i + 1 < len(body) and body[i + 1][2] is not None
+        if has_units or has_fields:
+            unit_count[num.style if num else "none"] += 1
+    numbered_units = {s: n for s, n in unit_count.items() if s != "none"}
+    if numbered_units:
+        task_style = max(numbered_units, key=lambda s: (numbered_units[s], styles.index(s)))
+        why = f"its items carry units ({numbered_units[task_style]} of {w.coverage.items[task_style]})"
+    else:
+        long_items = Counter(num.style for p, num, fl in body if num and len(p.norm) - num.end > 40)
+        task_style = max(long_items, key=lambda s: (long_items[s], styles.index(s))) if long_items else None
+        why = "no item carries units; its items are the longest paragraphs"
+    if task_style:
+        w.coverage.notes.append(f"task level: {STYLE_NAMES[task_style]} ({why}); headings: "
+                                + (", ".join(STYLE_NAMES[s] for s in styles[:styles.index(task_style)]) or "none"))
+    else:
+        w.coverage.notes.append("no numbered items: nothing was drafted as a task")
+    heading_styles = styles[:styles.index(task_style)] if task_style else styles
+    deeper = set(styles[styles.index(task_style) + 1:]) if task_style else set()
+
+    pending: dict | None = None  # the task whose field lines may still follow
+
+    def flush():
+        nonlocal pending
+        if pending is not None:
+            w.task(**pending)
+            pending = None
+
+    last_heading_only = None  # a heading with no task after it yet (may take a body paragraph)
+    for i, (p, num, fl) in enumerate(body):
+        if fl:
+            role, start = fl
+            if pending is None:
+                w.coverage.place(p.line, p.raw.strip(PAD), "field line with no task above it")
+                continue
+            clause = pending["clause"] or Clause()
+            parse_labelled(p.raw, p.norm, p.line, clause)
+            pending["clause"] = clause
+            for no, _ in p.lines:
+                w.coverage.used.add(no)
+            continue
+        flush()
+        found = clauses.get(i, [])
+        if num and num.style in heading_styles:
+            level = heading_styles.index(num.style) + 1
+            text_raw = p.raw[num.end:]
+            cut = len(text_raw)
+            for start, clause, content in found:
+                cut = min(cut, start - num.end)
+                w.coverage.place(p.line_of(start), content.strip(PAD), "unit clause on a heading (not a task)")
+            text_raw = text_raw[:cut]
+            title, sep, rest = text_raw.partition("。")
+            title = title.strip(PAD + "\n")
+            rest = rest.strip(PAD + "\n")
+            label = p.raw[len(p.raw) - len(p.raw.lstrip(PAD)):][:len(num.label)]
+            last_heading_only = w.heading(level, num.number, label, title, p.line, body=rest,
+                                          body_line=p.line if rest else None)
+            for no, _ in p.lines:
+                w.coverage.used.add(no)
+            continue
+        if num and num.style in deeper:
+            w.coverage.place(p.line, p.raw.strip(PAD), f"numbered item ({STYLE_NAMES[num.style]}) below the task level")
+            continue
+        is_task = bool(num and num.style == task_style) or any(c is not None for _, c, _ in found) or \
+            (i + 1 < len(body) and body[i + 1][2] is not None and not num)
+        if not is_task:
+            if last_heading_only is not None and not last_heading_only["body"]:
+                last_heading_only.update(body=p.raw.strip(PAD), body_line=p.line)
+                for no, _ in p.lines:
+                    w.coverage.used.add(no)
+            else:
+                w.coverage.place(p.line, p.raw.strip(PAD), "unnumbered paragraph (not a heading, task or field)")
+            continue
+        last_heading_only = None
+        start_text = num.end if num else len(p.raw) - len(p.raw.lstrip(PAD))
+        label = p.raw[start_text - (num.end - (len(p.norm) - len(p.norm.lstrip(PAD)))):][:len(num.label)] if num else ""
+        if num:
+            lead_pad = len(p.norm) - len(p.norm.lstrip(PAD))
+            label = p.raw[lead_pad:lead_pad + len(num.label)]
+        cut = len(p.raw)
+        clause = None
+        for start, c, content in found:  # last first
+            cut = min(cut, start)
+            if c is None:
+                w.coverage.place(p.line_of(start), content.strip(PAD),
+                                 "unit clause not closed (the source may be cut here): not drafted")
+            elif clause is None:
+                clause = c
+            else:
+                for role in ("lead", "responsible"):
+                    clause.units[role] = c.units[role] + clause.units[role]
+                clause.deadlines = c.deadlines + clause.deadlines
+                clause.first_is_lead |= c.first_is_lead
+        text = p.raw[start_text:cut].strip(PAD + "\n")
+        for m in re.finditer(r"[（(〔【\[]([^（）()〔〕【】\[\]]{2,80})[）)〕】\]]", p.norm[start_text:cut]):
+            inner = m.group(1)
+            if (LABEL_RE.search(inner) or re.search(r"(?:牵头|负责|配合)$", inner)) and \
+                    parse_clause(inner, inner, p.line) is not None:
+                w.coverage.place(p.line_of(start_text + m.start()), p.raw[start_text + m.start():start_text + m.end()],
+                                 "unit clause inside the task text (a sub-item's units?): not drafted")
+        for no, _ in p.lines:
+            w.coverage.used.add(no)
+        pending = {"label": label, "text": text, "line": p.line, "clause": clause}
+    flush()
+    draft = w.draft.finish()
+    draft.coverage = w.coverage
+    return draft
+
+
+# --- tables ---------------------------------------------------------------------------------------------------
+
+
+def table_rows(lines: list[str]) -> list[list[dict]]:
+    """Rows of cells {"line", "pieces": [(line, text)], "tab"} from any of the three table forms."""
+    if any(line.startswith("\t") for line in lines):
+        rows: list[list[dict]] = []
+        row: list[dict] = []
+        for no, line in enumerate(lines, start=1):
+            if line.strip(PAD + "\r") == "":
+                if row:
+                    rows.append(row)
+                row = []
+            elif line.startswith("\t"):
+                row.append({"line": no, "pieces": [(no, line[1:])], "tab": True})
+            elif row and row[-1]["tab"]:
+                row[-1]["pieces"].append((no, line))
+            else:
+                row.append({"line": no, "pieces": [(no, line)], "tab": False})
+        if row:
+            rows.append(row)
+        return rows
+    rows = []
+    for no, line in enumerate(lines, start=1):
+        stripped = line.strip(PAD + "\r")
+        if not stripped:
+            continue
+        if "\t" in stripped:
+            cells = stripped.split("\t")
+        elif stripped.count("|") >= 2 or ("|" in stripped and stripped.startswith("|")):
+            if re.fullmatch(r"[|:\-\s]+", stripped):
+                continue  # a markdown rule under the header
+            cells = stripped.strip("|").split("|")
+        else:
+            cells = [stripped]
+        rows.append([{"line": no, "pieces": [(no, c)], "tab": True} for c in cells])
+    return rows
+
+
+def _text(cell: dict | None) -> str:
+    return "\n".join(t for _, t in cell["pieces"]).strip(PAD) if cell else ""
+
+
+def find_header(rows: list[list[dict]]) -> tuple[int, dict[int, str]] | None:
+    for i, row in enumerate(rows):
+        roles = {j: header_role(_text(c)) for j, c in enumerate(row)}
+        named = {r for r in roles.values() if r}
+        if "task" in named and named & {"lead", "responsible", "deadline"}:
+            return i, roles
+    return None
+
+
+def extract_table(lines: list[str], document_id: str, year: int | None = None, merged: bool = False) -> Draft:
+    year = _year_of(document_id, year)
+    rows = table_rows(lines)
+    found = find_header(rows)
+    if found is None:
+        first = next((r[0]["line"] for r in rows if r), 1)
+        from . import ExtractError
+
+        raise ExtractError(f"line {first}: no table header found: a header row must name a task column "
+                           "(重点任务, 工作措施, 主要任务, …) and a unit or deadline column (牵头单位, 责任单位, 完成时限, …); "
+                           "for a document in paragraphs use --layout paragraphs")
+    h, roles = found
+    first_is_lead = any(FIRST_IS_LEAD.search(matching_form(line)) for line in lines)
+    w = Writer(document_id, year, first_is_lead)
+    w.coverage.lines = sum(1 for line in lines if line.strip(PAD + "\r"))
+    task_cols = [j for j, r in roles.items() if r == "task"]
+    task_col = task_cols[-1]
+    heading_cols = [j for j in range(task_col) if roles[j] in ("task", "")]
+    col = {r: j for j, r in roles.items() if r in ("seq", "lead", "responsible", "deadline", "notes", "person")}
+    header_texts = [_text(c) for c in rows[h]]
+    w.coverage.notes.append("table header (line %d): %s" % (
+        rows[h][0]["line"], " | ".join(f"{t}={roles[j] or ('heading' if j in heading_cols else '?')}"
+                                        for j, t in enumerate(header_texts))))
+    for r in rows[:h]:
+        for c in r:
+            for no, t in c["pieces"]:
+                if t.strip(PAD):
+                    w.coverage.place(no, t.strip(PAD), "before the table header (title, notice, preamble)")
+    for c in rows[h]:
+        for no, _ in c["pieces"]:
+            w.coverage.used.add(no)
+    filled: dict[str, dict | None] = {"lead": None, "responsible": None, "deadline": None}
+    width = len(rows[h])
+    for row in rows[h + 1:]:
+        texts = [_text(c) for c in row]
+        if texts == header_texts[:len(texts)] and len(texts) > 1:
+            for c in row:
+                w.coverage.used.add(c["line"])
+            continue  # the header printed again after a page break
+        if not any(texts):
+            continue
+        if len(row) == 1 and width > 1:
+            num = numbering(matching_form(texts[0]))
+            if num and num.style in ("cn_comma", "cn_paren", "article"):
+                level = {"cn_comma": 1, "article": 1, "cn_paren": 2}[num.style]
+                w.heading(level, num.number, texts[0][:len(num.label)], texts[0][num.end:].strip(PAD),
+                          row[0]["line"])
+                continue
+            w.coverage.place(row[0]["line"], texts[0], "a row of one cell (not a heading)")
+            continue
+        if len(row) != width:
+            w.coverage.notes.append(f"line {row[0]['line']}: row of {len(row)} cells under a header of {width}: "
+                                    "cells read by position")
+        cells = (row + [None] * width)[:width]
+        for k, extra in enumerate(row[width:]):
+            w.coverage.place(extra["line"], _text(extra), "cell beyond the header's columns")
+        for level, j in enumerate(heading_cols, start=1):
+            t = _text(cells[j])
+            if not t:
+                continue
+            num = numbering(matching_form(t))
+            label = t[:len(num.label)] if num else ""
+            title = t[num.end:] if num else t
+            title = title.partition("。")[0].strip(PAD + "\n") if num else title.strip(PAD)
+            key = (level, t)
+            current = w.headings.get(level)
+            if current is None or current["title"] != title.strip() or current["label"] != label:
+                w.heading(level, num.number if num else None, label, title.strip(), cells[j]["line"])
+        t = _text(cells[task_col])
+        if not t:
+            w.coverage.place(row[0]["line"], " | ".join(texts), "row without a task cell")
+            continue
+        norm = matching_form(t)
+        num = numbering(norm)
+        label = t[:len(num.label)] if num else (texts[col["seq"]] if "seq" in col and col["seq"] < len(texts) else "")
+        body = t[num.end:] if num else t
+        clause = Clause()
+        for role in ("lead", "responsible"):
+            cell = cells[col[role]] if role in col else None
+            if cell is not None and _text(cell):
+                filled[role] = cell
+                clause.units[role] = [(txt, ln) for ln, txt in cell["pieces"]]
+            elif merged and filled[role] is not None:
+                clause.units[role] = [(txt, ln) for ln, txt in filled[role]["pieces"]]
+        dcell = cells[col["deadline"]] if "deadline" in col else None
+        if dcell is not None and _text(dcell):
+            filled["deadline"] = dcell
+            clause.deadlines = [(_text(dcell), dcell["line"])]
+        elif merged and filled["deadline"] is not None:
+            clause.deadlines = [(_text(filled["deadline"]), filled["deadline"]["line"])]
+        if not (clause.units["lead"] or clause.units["responsible"]):
+            inline = trailing_clauses(body, matching_form(body), lambda _o, ln=cells[task_col]["line"]: ln,
+                                      first_is_lead)
+            for start, c, _ in inline:
+                if c is not None:
+                    clause.units = c.units
+                    clause.deadlines = clause.deadlines or c.deadlines
+                    body = body[:start]
+        task_id = w.task(label, body.strip(PAD + "\n"), cells[task_col]["line"], clause)
+        inherited_roles = {r for r in ("lead", "responsible") if r in col and cells[col[r]] is not None
+                           and not _text(cells[col[r]]) and merged and filled[r] is not None}
+        if inherited_roles or (merged and dcell is not None and not _text(dcell) and filled["deadline"] is not None):
+            for a in w.draft.rows["assignments"]:
+                if a["task_id"] == task_id and a["role"] in inherited_roles:
+                    a["inherited"] = "true"
+            if dcell is not None and not _text(dcell):
+                for d in w.draft.rows["deadlines"]:
+                    if d["task_id"] == task_id:
+                        d["inherited"] = "true"
+        for c in row:
+            for no, _ in c["pieces"]:
+                w.coverage.used.add(no)
+    draft = w.draft.finish()
+    draft.coverage = w.coverage
+    return draft
