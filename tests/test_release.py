@@ -213,6 +213,8 @@ def test_ids_are_derived_from_what_is_printed():
     curated = {r["task_id"] for r in table(ROOT, "tasks").rows}
     drafted = set()
     for d in docs:
+        if d["curation_status"] == "pending":  # not curated yet: no rows to compare
+            continue
         draft = extract_file(ROOT / d["source_file"], d["document_id"], d["layout"])
         drafted |= {t["task_id"] for t in draft.rows["tasks"]}
     assert drafted == curated

@@ -250,25 +250,73 @@ def show(
 def extract(
     document_id: Annotated[str, typer.Argument(help="A document_id from documents.csv, e.g. echeng-2023.")],
     package: PackageOpt = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for the draft CSVs.")] = None,
+    layout: Annotated[Optional[str], typer.Option(
+        "--layout", "-l", help="paragraphs, delimited_table, column_table, inline_brackets, inline_parentheses, "
+                               "narrative, or auto (default: the document's layout in documents.csv).")] = None,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", help="Folder for the draft CSVs (default: drafts/DOCUMENT_ID/; never inside data/, "
+                            "schemas/ or sources/).")] = None,
 ) -> None:
-    """Draft rows for all tables from a document's source, with the extractor of its layout.
+    """Draft rows for every table from a document's source, plus a coverage report.
 
-    Drafts are for curators: they go to drafts/<document_id>/ (git-ignored), never into data/.
+    The drafts have the columns of data/<table>.csv (tasks with text verbatim, assignments with
+    name_as_printed and a proposed unit_id, deadlines with raw_text and due_date, targets with
+    quote, proposed units). coverage.txt lists the numbered items found, the lines used and
+    every line the extractor could not place. Drafts are for curators: they go to
+    drafts/<document_id>/ (git-ignored), never into data/.
+
+    Examples:
+
+      bizenv extract xiamen-2019
+
+      bizenv extract xiamen-2019 --layout auto --out /tmp/xiamen-draft
     """
-    import csv
+    from .extract.cli import run_extract
 
-    from .extract import extract_file
+    run_extract(open_package(package), document_id, layout, out, fail, typer.echo)
 
-    pkg = open_package(package)
-    with pkg.path("documents").open(encoding="utf-8", newline="") as f:
-        doc = next((d for d in csv.DictReader(f) if d["document_id"] == document_id), None)
-    if doc is None:
-        fail(f"no document {document_id!r} in {pkg.relpath('documents')}")
-    draft = extract_file(pkg.root / doc["source_file"], document_id, doc["layout"])
-    folder = out or pkg.root / "drafts" / document_id
-    draft.write(folder)
-    typer.echo(f"drafted {', '.join(f'{len(v)} {k}' for k, v in draft.rows.items())} into {folder}")
+
+@app.command()
+def add(
+    file: Annotated[Path, typer.Argument(help="The source: a UTF-8 text file of the document.")],
+    document_id: Annotated[str, typer.Option("--id", help="The new document_id, e.g. xiamen-2019.")],
+    package: PackageOpt = None,
+    title: Annotated[Optional[str], typer.Option(help="Title as printed (default: detected).")] = None,
+    title_line: Annotated[Optional[int], typer.Option(help="Line of the title (default: detected).")] = None,
+    title_en: Annotated[Optional[str], typer.Option(help="English title.")] = None,
+    issuer: Annotated[Optional[str], typer.Option(help="Issuing body as printed.")] = None,
+    jurisdiction: Annotated[Optional[str], typer.Option(help="Jurisdiction, e.g. 厦门市.")] = None,
+    jurisdiction_en: Annotated[Optional[str], typer.Option(help="Jurisdiction in English, e.g. Xiamen.")] = None,
+    province: Annotated[Optional[str], typer.Option(help="Province, e.g. 福建省.")] = None,
+    admin_level: Annotated[Optional[str], typer.Option(
+        help="province, prefecture, county, district or development_zone.")] = None,
+    doc_type: Annotated[Optional[str], typer.Option(
+        help="responsibility_table, implementation_plan, task_list or work_summary (default: from the title).")] = None,
+    layout: Annotated[str, typer.Option(help="A layout name or auto (default: detected).")] = "auto",
+    issued_date: Annotated[Optional[str], typer.Option(help="Date of issue, YYYY-MM-DD.")] = None,
+    year: Annotated[Optional[int], typer.Option(help="The document's year (default: from the date or the id).")] = None,
+    merged_cells: Annotated[bool, typer.Option(help="The source table has merged cells.")] = False,
+    notes: Annotated[Optional[str], typer.Option(help="Curator's notes.")] = None,
+) -> None:
+    """Register a new source document: copy it into sources/, append a pending row to documents.csv.
+
+    The file is copied unchanged as sources/NNN_<first 16 hex digits of its SHA-256>.txt; its
+    SHA-256, title line and layout are recorded; curation_status is pending. Refuses a file that
+    is not UTF-8 text, a directory, FIFO or special file, a file over 20 MB, and a source or id
+    already registered. Other rows of documents.csv are not touched. See CONTRIBUTING.md.
+
+    Example:
+
+      bizenv add ~/xiamen.txt --id xiamen-2019 --jurisdiction 厦门市 --jurisdiction-en Xiamen
+      --province 福建省 --admin-level prefecture --title-en "Measures of Xiamen ..."
+    """
+    from .extract.cli import run_add
+
+    meta = {"title": title, "title_line": title_line, "title_en": title_en, "issuer": issuer,
+            "jurisdiction": jurisdiction, "jurisdiction_en": jurisdiction_en, "province": province,
+            "admin_level": admin_level, "doc_type": doc_type, "layout": layout, "issued_date": issued_date,
+            "year": year, "merged_cells": merged_cells, "notes": notes}
+    run_add(open_package(package), file, document_id, meta, fail, typer.echo)
 
 
 @app.command()

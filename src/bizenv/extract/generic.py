@@ -46,6 +46,14 @@ class Coverage:
     def place(self, line: int, text: str, reason: str) -> None:
         self.unplaced.append((line, text, reason))
 
+    def finish(self, lines: list[str]) -> "Coverage":
+        """Report every non-empty line that no row used and no reason placed yet."""
+        placed = {u[0] for u in self.unplaced}
+        for no, line in enumerate(lines, start=1):
+            if line.strip(PAD + "\r") and no not in self.used and no not in placed:
+                self.place(no, line.strip(PAD), "not used by any drafted row")
+        return self
+
     def summary(self) -> str:
         items = ", ".join(f"{STYLE_NAMES.get(k, k)} {v}" for k, v in self.items.items()) or "none"
         return (f"numbered items found: {items}; lines used: {len(self.used)} of {self.lines} non-empty; "
@@ -172,15 +180,16 @@ def _rejoin(names: list[tuple[str, int]]) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     carry: tuple[str, int] | None = None
     for name, line in names:
+        fragment = matching_form(name) in _FRAGMENTS
         if carry is not None and carry[1] == line:
-            name, line = carry[0] + "、" + name, line
+            name = carry[0] + "、" + name
         elif carry is not None:
             out.append(carry)
         carry = None
-        if matching_form(name) in _FRAGMENTS:
+        if fragment:
             carry = (name, line)
-            continue
-        out.append((name, line))
+        else:
+            out.append((name, line))
     if carry is not None:
         out.append(carry)
     return out
@@ -350,7 +359,7 @@ def extract_paragraphs(lines: list[str], document_id: str, year: int | None = No
         pending = {"label": label, "text": text, "line": p.line, "clause": clause}
     flush()
     draft = w.draft.finish()
-    draft.coverage = w.coverage
+    draft.coverage = w.coverage.finish(lines)
     return draft
 
 
@@ -458,8 +467,10 @@ def extract_table(lines: list[str], document_id: str, year: int | None = None, m
             continue
         if len(row) != width:
             w.coverage.notes.append(f"line {row[0]['line']}: row of {len(row)} cells under a header of {width}: "
-                                    "cells read by position")
-        cells = (row + [None] * width)[:width]
+                                    + ("read right-aligned (the first cells merged with the rows above)"
+                                       if len(row) < width else "cells read by position"))
+        # a short row lost its first cells to merged cells above: read it right-aligned
+        cells = [None] * (width - len(row)) + row if len(row) < width else row[:width]
         for k, extra in enumerate(row[width:]):
             w.coverage.place(extra["line"], _text(extra), "cell beyond the header's columns")
         for level, j in enumerate(heading_cols, start=1):
@@ -519,5 +530,5 @@ def extract_table(lines: list[str], document_id: str, year: int | None = None, m
             for no, _ in c["pieces"]:
                 w.coverage.used.add(no)
     draft = w.draft.finish()
-    draft.coverage = w.coverage
+    draft.coverage = w.coverage.finish(lines)
     return draft

@@ -1,0 +1,98 @@
+"""Proposed unit rows for a draft: printed names matched to the registry, new ids allocated.
+
+* A printed name is matched to a registered unit of the same jurisdiction when the unit's
+  ``name`` is that name, or when curated assignments already map that printed form to it
+  (printed variants: 市卫健委 / 市卫生健康委).  An open list (``X等``, ``X等相关单位``,
+  ``X及其他有关单位``) is matched by X, as docs/curation.md says.
+* Any other name gets a new id ``<prefix>-uNNN``: the prefix the jurisdiction already uses
+  in units.csv, else the document id without its year; NNN continues after the highest
+  number ever used with that prefix, retired ids (retired_ids.csv) included, so that no id
+  is ever reused.
+* Collective references (各县市区人民政府, 市直有关部门) are typed ``collective`` as the corpus
+  types them; other types are a first guess marked in notes, and ``name_en`` / ``function``
+  are left for the curator.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+from ..cells import clean_text
+
+OPEN_LIST = re.compile(r"(?:等(?:有关|相关|其他)?(?:单位|部门)?|及其他有关单位|及其他相关单位|及有关单位)$")
+COLLECTIVE = re.compile(r"^各|有关部门|相关部门|相关单位|有关单位|各有关|直各部门|直相关|直有关|政府各部门")
+GOVERNMENT = re.compile(r"(?:人民政府|政府|管委会|办事处|街道)$")
+PARTY = re.compile(r"^(?:[市区县州省]委|党委)|组织部|宣传部|统战部|编办|政法委|纪委")
+JUDICIAL = re.compile(r"法院|检察院")
+
+
+def _read(path: Path) -> list[dict]:
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def base_name(printed: str) -> str:
+    """The body a printed name refers to: padding, PDF breaks and an open-list tail removed."""
+    name = clean_text(printed).replace(" ", "")
+    stripped = OPEN_LIST.sub("", name)
+    return stripped or name
+
+
+def _guess_type(name: str) -> tuple[str, str, str]:
+    """(unit_type, function, note) as a first guess."""
+    if COLLECTIVE.search(name):
+        function = "lower_government" if re.search(r"政府|管委会|街道|乡镇|镇街|县市区", name) else "collective_departments"
+        return "collective", function, "Collective reference (typed as the corpus types them)."
+    if JUDICIAL.search(name):
+        return "judicial", "", "Type guessed from the name: check it."
+    if PARTY.search(name):
+        return "party_organ", "", "Type guessed from the name: check it."
+    if GOVERNMENT.search(name):
+        return "lower_government", "lower_government", "Type guessed from the name: check it."
+    return "government_department", "", "Type guessed from the name: check it."
+
+
+def propose(root: Path, draft, jurisdiction: str, document_id: str) -> None:
+    """Fill ``draft.rows["units"]`` with proposed rows and the draft's assignments' ``unit_id``."""
+    units = _read(root / "data" / "units.csv")
+    assignments = _read(root / "data" / "assignments.csv")
+    retired = _read(root / "data" / "retired_ids.csv")
+    by_name = {}
+    for u in units:
+        if u.get("jurisdiction") == jurisdiction:
+            by_name.setdefault(base_name(u.get("name", "")), u["unit_id"])
+    jur_ids = {u["unit_id"] for u in units if u.get("jurisdiction") == jurisdiction}
+    for a in assignments:
+        if a.get("unit_id") in jur_ids:
+            by_name.setdefault(base_name(a.get("name_as_printed", "")), a["unit_id"])
+    prefixes = sorted({u["unit_id"].rsplit("-u", 1)[0] for u in units
+                       if u.get("jurisdiction") == jurisdiction and "-u" in u.get("unit_id", "")})
+    prefix = prefixes[0] if prefixes else re.sub(r"-(?:19|20)\d{2}$", "", document_id) or document_id
+    numbers = [int(m.group(1)) for uid in [u.get("unit_id", "") for u in units] + [r.get("id", "") for r in retired]
+               if (m := re.fullmatch(re.escape(prefix) + r"-u(\d+)", uid))]
+    next_number = max(numbers, default=0) + 1
+    proposed: dict[str, dict] = {}
+    rows = []
+    for a in draft.rows["assignments"]:
+        base = base_name(a["name_as_printed"])
+        if base in by_name:
+            a["unit_id"] = by_name[base]
+            if by_name[base] not in proposed:
+                proposed[by_name[base]] = {}
+                u = next(x for x in units if x["unit_id"] == by_name[base])
+                rows.append({**u, "notes": f"Registered unit (matched by its printed name {a['name_as_printed']})."})
+            continue
+        if base not in proposed:
+            unit_id = f"{prefix}-u{next_number:03d}"
+            next_number += 1
+            unit_type, function, note = _guess_type(base)
+            proposed[base] = {"unit_id": unit_id}
+            rows.append({"unit_id": unit_id, "name": base, "jurisdiction": jurisdiction, "unit_type": unit_type,
+                         "name_en": "", "function": function, "parent_unit_id": "",
+                         "notes": f"New unit proposed by the extractor. {note} name_en to be written."})
+        a["unit_id"] = proposed[base]["unit_id"]
+    draft.rows["units"] = rows

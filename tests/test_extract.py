@@ -1,0 +1,543 @@
+"""The configurable extractor on real document excerpts (tests/fixtures/extract/), field by field;
+robustness on truncated, empty and random input; ``bizenv add`` and ``bizenv extract``."""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bizenv.cli import app
+from bizenv.extract import LAYOUTS, ExtractError, detect_layout, extract_file, extract_lines
+from bizenv.extract.recognize import matching_form, numbering, parse_clause
+
+ROOT = Path(__file__).resolve().parents[1]
+FIX = ROOT / "tests" / "fixtures" / "extract"
+FIXTURES = sorted(FIX.glob("*.txt"))
+
+
+def draft_of(name: str, layout: str = "auto", year: int | None = None):
+    path = FIX / name
+    doc = path.stem.replace("-trad", "")
+    return extract_file(path, doc, layout, year=year)
+
+
+def units(draft, task_seq: int, role: str) -> list[str]:
+    task_id = f"{draft.document_id}-t{task_seq:03d}"
+    rows = [a for a in draft.rows["assignments"] if a["task_id"] == task_id and a["role"] == role]
+    assert [int(a["position"]) for a in rows] == list(range(1, len(rows) + 1))
+    return [a["name_as_printed"] for a in rows]
+
+
+def deadlines(draft, task_seq: int) -> list[dict]:
+    task_id = f"{draft.document_id}-t{task_seq:03d}"
+    return [d for d in draft.rows["deadlines"] if d["task_id"] == task_id]
+
+
+def task(draft, seq: int) -> dict:
+    return next(t for t in draft.rows["tasks"] if t["seq"] == seq)
+
+
+def unplaced(draft) -> list[tuple[int, str, str]]:
+    return draft.coverage.unplaced
+
+
+# --- every fixture is listed in the README with its URL ----------------------------------------------------
+
+def test_fixture_readme_lists_every_excerpt_with_its_url():
+    readme = (FIX / "README.md").read_text(encoding="utf-8")
+    for path in FIXTURES:
+        line = next((x for x in readme.splitlines() if f"`{path.name}`" in x), None)
+        assert line is not None and "http" in line, path.name
+
+
+# --- national style, traditional characters, deadline in the text (Xianyang, Shaanxi) ----------------------
+
+def test_national_style_in_traditional_characters():
+    d = draft_of("xianyang-2022-trad.txt")
+    assert d.layout == "paragraphs"
+    assert [m["title"] for m in d.rows["measures"]] == ["堅持系統集成,推動審批全鏈條最佳化"]
+    t1 = task(d, 1)
+    assert t1["label"] == "1." and t1["measure_id"] == "xianyang-2022-s1" and t1["source_line"] == 4
+    assert t1["text"].startswith("全面實施行政許可事項清單管理。依據國家和省行政許可事項清單,2022年10月底前")
+    assert t1["text"].endswith("工程建設項目審批事項清單的銜接。")  # the unit clause is not part of the text
+    assert units(d, 1, "lead") == ["市政府辦公室", "市行政審批制度改革工作領導小組辦公室"]
+    assert units(d, 1, "responsible") == ["市級各有關部門及各縣市區政府"]
+    [dl] = deadlines(d, 1)
+    assert (dl["raw_text"], dl["due_date"], dl["precision"], dl["kind"], dl["source"]) == (
+        "2022年10月底前編制並公布市、縣兩級行政許可事項清單", "2022-10-31", "month", "fixed", "text")
+    # task 2 is cut inside its unit clause: no units drafted from a half clause, and the report says so
+    assert units(d, 2, "lead") == [] and units(d, 2, "responsible") == []
+    assert any(line == 5 and "not closed" in reason for line, _, reason in unplaced(d))
+
+
+# --- labels in traditional characters, ; and , separators, a yearless month in the bracket (Xiangxi, Hunan) --
+
+def test_traditional_labels_and_a_deadline_inside_the_unit_bracket():
+    d = draft_of("xiangxi-2020-trad.txt")
+    assert units(d, 1, "lead") == ["州行政審批服務局"]
+    assert units(d, 1, "responsible") == ["州司法局", "州委編辦及州直相關單位", "各縣市人民政府", "湘西經(jīng)開區(qū)管委會"]
+    [dl] = deadlines(d, 1)
+    assert (dl["raw_text"], dl["due_date"], dl["precision"], dl["kind"], dl["milestone"], dl["source"]) == (
+        "6月底完成", "2020-06-30", "month", "fixed", "完成", "column")
+    assert "2020" in dl["notes"] and "without a year" in dl["notes"]
+    assert task(d, 1)["text"].endswith("實現(xiàn)“一枚印章管審批”。")
+    assert task(d, 2)["text"].startswith("推動政務服務導則落實。")
+
+
+def test_a_yearless_month_follows_the_document_year_given():
+    d = draft_of("xiangxi-2020-trad.txt", year=2021)
+    assert deadlines(d, 1)[0]["due_date"] == "2021-06-30"
+
+
+# --- headings that carry body text; responsible units only (Taizhou, Jiangsu) ------------------------------
+
+def test_items_with_body_text_and_responsible_units_only():
+    d = draft_of("taizhou-2019.txt")
+    assert [(m["label"], m["title"]) for m in d.rows["measures"]] == [("一、", "开展行政审批提速行动")]
+    t1 = task(d, 1)
+    assert t1["label"] == "(一)" and t1["text"].startswith("持续加大简政放权力度。严格落实国务院取消下放行政审批事项的要求")
+    assert t1["text"].endswith("减少盖章、审核、备案、确认、告知等各种繁琐手续。")
+    assert units(d, 1, "lead") == []
+    assert units(d, 1, "responsible") == ["市行政审批局", "住建局", "司法局", "各市(区)人民政府", "医药高新区管委会"]
+    assert [x["kind"] for x in deadlines(d, 1)] == ["none"]
+
+
+# --- field lines after a paragraph; 第一责任单位为牵头单位; 持续推进 (Xiamen, Fujian) ---------------------------
+
+def test_field_lines_and_the_first_unit_is_lead_note():
+    d = draft_of("xiamen-2019.txt")
+    assert [t["label"] for t in d.rows["tasks"]] == ["(一)", "(二)", "(三)"]
+    assert units(d, 1, "lead") == ["市发改委"]
+    assert units(d, 1, "responsible") == ["市财政局"]  # the note in brackets is not part of the name
+    assert units(d, 2, "lead") == ["市建设局"]
+    for seq in (1, 2):
+        [dl] = deadlines(d, seq)
+        assert (dl["raw_text"], dl["kind"], dl["due_date"], dl["source"]) == ("持续推进", "ongoing", "", "column")
+    a = next(a for a in d.rows["assignments"] if a["name_as_printed"] == "市财政局")
+    assert a["source_line"] == 31
+    assert any("first listed unit" in n for n in d.coverage.notes)
+
+
+def test_field_lines_after_numbered_items():
+    d = draft_of("lishan-2023.txt")
+    assert len(d.rows["tasks"]) == 7
+    assert task(d, 3)["text"] == "固定资产投资增长15%左右。"
+    assert units(d, 3, "lead") == ["区发改局"]
+    assert units(d, 3, "responsible") == ["立山经济开发区", "各街道", "区直各部门"]
+    assert units(d, 7, "lead") == [] and units(d, 7, "responsible") == []
+    assert {t["quote"] for t in d.rows["targets"] if t["task_id"].endswith("t001")} == {"6.2%"}
+
+
+def test_label_synonyms_on_field_lines_and_a_person_line():
+    d = draft_of("chuzhou-2020.txt")
+    assert units(d, 1, "lead") == ["市发展改革委"]
+    resp = units(d, 1, "responsible")
+    assert resp[0] == "市经信局" and "中新苏滁高新区管委会等" in resp
+    assert resp[-1] == "各县、市、区政府"  # one collective reference, not three names
+    assert not any(a["name_as_printed"] == "金力" for a in d.rows["assignments"])  # 牵头负责领导 is a person
+
+
+# --- 〔〕 and () labelled clauses with , or ; (Gangcheng, Shandong) --------------------------------------------
+
+def test_labelled_clauses_in_any_bracket_with_any_separator():
+    d = draft_of("gangcheng-2021.txt")
+    assert [m["label"] for m in d.rows["measures"]] == ["一、", "(一)"]
+    assert task(d, 1)["measure_id"] == "gangcheng-2021-s1.1"
+    assert units(d, 1, "lead") == ["区政府办公室"]
+    assert units(d, 1, "responsible") == ["区政府有关部门", "各街道(功能区)"]
+    assert task(d, 1)["text"].endswith("保障各承接事项有效落实。")
+    assert units(d, 2, "lead") == ["区政府办公室", "区司法局", "区行政审批服务局"]
+    assert units(d, 3, "responsible") == ["区司法局等有关部门"]
+    assert units(d, 5, "lead") == []  # cut inside its clause
+    assert any(line == 13 and "not closed" in reason for line, _, reason in unplaced(d))
+
+
+# --- (1) sub-items with their own clauses are reported, not dropped (Chizhou, Anhui) -------------------------
+
+def test_clauses_inside_a_task_text_are_reported():
+    d = draft_of("chizhou-2017.txt")
+    inner = [(line, text) for line, text, reason in unplaced(d) if "inside the task text" in reason]
+    assert inner == [(12, "(市工商质监局牵头负责)"), (12, "(市工商质监局牵头负责)")]
+
+
+def test_a_heading_body_and_a_task_at_the_paren_level():
+    d = draft_of("hubei-2018-trad.txt")
+    s1 = d.rows["measures"][0]
+    assert s1["title"] == "總體要求" and s1["body"].startswith("以習近平新時代中國特色社會主義思想為指導")
+    t1 = task(d, 1)
+    assert t1["label"] == "(一)" and t1["measure_id"] == "hubei-2018-s2" and t1["text"].startswith("提高市場開放程度。")
+
+
+def test_national_style_without_a_lead():
+    d = draft_of("maanshan-2021-trad.txt")
+    assert units(d, 1, "lead") == []
+    assert units(d, 1, "responsible") == ["市商務局", "各縣區", "開(kāi)發(fā)園區"]
+    assert task(d, 1)["text"].endswith("形成(chéng)“創意庫”。")
+
+
+# --- recognizers on their own ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("line,style,number,label", [
+    ("1.全面实施", "num_dot", 1, "1."), ("12、推进", "num_comma", 12, "12、"), ("(3)完善", "num_paren", 3, "(3)"),
+    ("（十二）优化", "cn_paren", 12, "（十二）"), ("三、主要任务", "cn_comma", 3, "三、"),
+    ("第二十一条 各级", "article", 21, "第二十一条"), ("第一條 總則", "article", 1, "第一條"), ("②推行", "circled", 2, "②"),
+])
+def test_numbering_styles(line, style, number, label):
+    num = numbering(matching_form(line))
+    assert (num.style, num.number, line[:len(num.label)]) == (style, number, label)
+
+
+def test_a_decimal_is_not_a_number_label():
+    assert numbering("0.5个工作日内办结") is None
+
+
+@pytest.mark.parametrize("content,lead,responsible,deadline", [
+    ("A局、B委牵头，C局配合", ["A局、B委"], ["C局"], []),
+    ("市司法局负责", ["市司法局"], [], []),
+    ("牵头部门：市商务局；配合单位：市财政局；完成时间：2022年12月底前", ["市商务局"], ["市财政局"], ["2022年12月底前"]),
+    ("主责单位:区发改局。协办单位:区财政局。时限要求:长期坚持", ["区发改局"], ["区财政局"], ["长期坚持"]),
+    ("責任單位：市稅務局，參與單位：市人行", [], ["市稅務局", "市人行"], []),
+])
+def test_unit_clause_forms(content, lead, responsible, deadline):
+    c = parse_clause(content, matching_form(content), 1)
+    assert [t for t, _ in c.units["lead"]] == lead
+    assert [t for t, _ in c.units["responsible"]] == responsible
+    assert [t for t, _ in c.deadlines] == deadline
+
+
+@pytest.mark.parametrize("content", ["2018—2020年", "国令第722号", "以下简称《目录》", "人进、权进、事进"])
+def test_brackets_that_are_not_unit_clauses(content):
+    assert parse_clause(content, matching_form(content), 1) is None
+
+
+@pytest.mark.parametrize("bracket", ["()", "（）", "〔〕", "【】", "[]"])
+def test_any_bracket_pair_closes_a_task(bracket):
+    o, c = bracket
+    lines = ["一、总体要求", f"1.推进改革。{o}牵头单位：市发改委；责任单位：市财政局{c}"]
+    d = extract_lines(lines, "x-2020", "paragraphs")
+    assert units(d, 1, "lead") == ["市发改委"] and units(d, 1, "responsible") == ["市财政局"]
+    assert task(d, 1)["text"] == "推进改革。"
+
+
+def test_deadline_kinds():
+    lines = ["一、任务", "1.甲。（A局牵头，B局配合，持续推进）", "2.乙。（A局负责，根据省统一安排）", "3.丙。（A局负责，长期坚持）"]
+    d = extract_lines(lines, "x-2020", "paragraphs")
+    assert [deadlines(d, i)[0]["kind"] for i in (1, 2, 3)] == ["ongoing", "per_superior", "ongoing"]
+
+
+def test_matching_form_keeps_the_length():
+    for path in FIXTURES:
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            assert len(matching_form(line)) == len(line)
+
+
+# --- tables: header mapped by labels, cells by line, TAB or | ------------------------------------------------
+
+def _xianning_head(n=40):
+    return (ROOT / "sources" / "000_dafdbac775655222.txt").read_text(encoding="utf-8").split("\n")[:n]
+
+
+def _essence(draft):
+    out = []
+    for t in draft.rows["tasks"]:
+        seq = t["seq"]
+        out.append((t["label"], t["text"], tuple(units(draft, seq, "lead")), tuple(units(draft, seq, "responsible")),
+                    tuple(d["raw_text"] for d in deadlines(draft, seq))))
+    return out
+
+
+def test_table_header_mapped_by_labels_reads_the_seed_table_as_its_own_extractor():
+    """The label-mapped reader, on the first rows of the Xianning table, drafts what the seed profile drafts."""
+    from bizenv.extract.generic import extract_table
+    from bizenv.extract.table import extract as seed
+
+    lines = _xianning_head()
+    assert _essence(extract_table(lines, "xianning-2019")) == _essence(seed(lines, "xianning-2019"))
+    assert len(_essence(seed(lines, "xianning-2019"))) == 4
+
+
+def _rows_as(lines, sep, synonyms=None):
+    """The flattened rows of the real table joined into one line per row with ``sep``."""
+    from bizenv.extract.generic import table_rows
+
+    out = []
+    for row in table_rows(lines):
+        cells = [" ".join(t for _, t in c["pieces"]).replace("\t", " ") for c in row]
+        cells = [(synonyms or {}).get(c, c) for c in cells]
+        out.append(sep.join(cells) if sep == "\t" else "| " + " | ".join(cells) + " |")
+    return out
+
+
+@pytest.mark.parametrize("sep", ["\t", "|"])
+def test_delimited_tables_with_synonym_headers(sep):
+    """The real Xianning rows, one line per row with TAB or | between cells and other header words."""
+    from bizenv.extract.table import extract as seed
+
+    synonyms = {"牵头单位": "牵头部门", "责任单位": "配合单位", "完成时限": "完成时间", "工作措施": "具体措施"}
+    head = _xianning_head()
+    lines = _rows_as(head, sep, synonyms)
+    assert detect_layout(lines) == "delimited_table"
+    d = extract_lines(lines, "xianning-2019", "delimited_table")
+
+    def squeeze(rows):
+        return [tuple(x.replace("\n", "").replace(" ", "") if isinstance(x, str)
+                      else tuple(y.replace("\n", "").replace(" ", "") for y in x) for x in row) for row in rows]
+
+    assert squeeze(_essence(d)) == squeeze(_essence(seed(head, "xianning-2019")))
+    assert _essence(d)[0][2] == ("市发改委", "市商务局") and _essence(d)[2][4] == ("长期推进",)
+    assert [m["label"] for m in d.rows["measures"]][:2] == ["一、", "(一)"]
+
+
+def test_a_table_layout_without_a_header_is_a_clear_error():
+    with pytest.raises(ExtractError, match=r"line 1: no table header"):
+        extract_lines(["一、总体要求", "1.推进改革。"], "x-2020", "delimited_table")
+
+
+# --- never an internal error ---------------------------------------------------------------------------------
+
+def _run_everywhere(lines):
+    for layout in LAYOUTS + ("auto",):
+        try:
+            d = extract_lines(lines, "x-2021", layout)
+        except ExtractError as exc:
+            assert "line" in str(exc)
+            continue
+        assert d.coverage is not None
+        used_or_reported = d.coverage.used | {u[0] for u in d.coverage.unplaced}
+        for no, line in enumerate(lines, start=1):  # nothing dropped silently (paragraph and table readers)
+            if line.strip(" \t\u3000\r") and d.layout in ("paragraphs", "delimited_table"):
+                assert no in used_or_reported, (layout, no, line)
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=[p.name for p in FIXTURES])
+def test_no_internal_error_on_fixtures_and_their_truncations(path):
+    text = path.read_text(encoding="utf-8")
+    _run_everywhere(text.split("\n"))
+    rng = random.Random(path.name)
+    for cut in sorted(rng.sample(range(1, len(text)), 12)):
+        _run_everywhere(text[:cut].split("\n"))
+
+
+@pytest.mark.parametrize("source", sorted((ROOT / "sources").glob("*.txt")), ids=lambda p: p.name[:3])
+def test_no_internal_error_on_truncated_seed_sources(source):
+    lines = source.read_text(encoding="utf-8").split("\n")
+    for cut in (3, 12, 25, 60, 150):
+        _run_everywhere(lines[:cut])
+
+
+def test_no_internal_error_on_empty_and_random_input():
+    _run_everywhere([""])
+    _run_everywhere([])
+    rng = random.Random(12)
+    alphabet = "一二三四五六七八九十（）()〔〕【】、，。；：:牵头单位责任配合负责完成时限年月底前市局委办" + "0123456789.\t|"
+    for _ in range(40):
+        lines = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(rng.randint(1, 12))]
+        _run_everywhere(lines)
+    cjk = ["".join(chr(rng.randint(0x4E00, 0x9FFF)) for _ in range(rng.randint(1, 80))) for _ in range(30)]
+    _run_everywhere(cjk)
+
+
+@pytest.mark.parametrize("header", [
+    ["\t重点工作", "\t主要任务", "\t工作措施", "\t牵头单位", "\t责任单位", "\t完成时限"],
+    ["\t政策措施", "\t序号", "\t重点任务", "\t牵头单位", "\t责任单位", "\t完成时限"],
+    ["序号\t重点任务\t牵头单位\t责任单位\t完成时限"],
+    ["| 序号 | 重点任务 | 牵头单位 | 责任单位 | 完成时限 |", "|---|---|---|---|---|"],
+    ["一、主要任务"], ["（一）提高市场开放程度。"], ["第一条"], ["牵头单位：市发改委"],
+])
+def test_no_internal_error_on_a_header_alone(header):
+    _run_everywhere(header)
+
+
+def test_a_source_that_is_not_utf8_is_a_clear_error(tmp_path):
+    path = tmp_path / "gbk.txt"
+    path.write_bytes("一、总体要求\n1.推进\n二、主要任务".encode("gb18030"))
+    with pytest.raises(ExtractError, match=r"line 1: not UTF-8.*iconv -f GB18030"):
+        extract_file(path, "x-2020", "auto")
+
+
+# --- the five current sources: auto detects their layout, drafts unchanged -----------------------------------
+
+def test_auto_layout_of_the_seed_tables():
+    for name in ("000_dafdbac775655222.txt", "003_93e4f6e5095531b4.txt"):
+        lines = (ROOT / "sources" / name).read_text(encoding="utf-8").split("\n")
+        assert detect_layout(lines) == "column_table"
+    for path in FIXTURES:
+        assert detect_layout(path.read_text(encoding="utf-8").split("\n")) == "paragraphs"
+
+
+# --- CLI: add and extract --------------------------------------------------------------------------------------
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def pkg(tmp_path):
+    root = tmp_path / "pkg"
+    root.mkdir()
+    for name in ("datapackage.json",):
+        shutil.copy(ROOT / name, root / name)
+    for name in ("data", "schemas", "sources", "sql"):
+        shutil.copytree(ROOT / name, root / name)
+    return root
+
+
+META = ["--jurisdiction", "厦门市", "--jurisdiction-en", "Xiamen", "--province", "福建省",
+        "--admin-level", "prefecture", "--title-en", "Measures of Xiamen on the business environment"]
+
+
+def add(runner, pkg, file, doc_id="xiamen-2019", extra=()):
+    return runner.invoke(app, ["add", str(file), "--id", doc_id, "-p", str(pkg), *META, *extra])
+
+
+def test_add_registers_a_pending_document_and_touches_no_other_row(runner, pkg):
+    before = (pkg / "data" / "documents.csv").read_bytes()
+    result = add(runner, pkg, FIX / "xiamen-2019.txt")
+    assert result.exit_code == 0, result.output
+    after = (pkg / "data" / "documents.csv").read_bytes()
+    assert after.startswith(before) and after.count(b"\n") == before.count(b"\n") + 1
+    with (pkg / "data" / "documents.csv").open(encoding="utf-8", newline="") as f:
+        row = list(csv.DictReader(f))[-1]
+    source = pkg / row["source_file"]
+    assert source.read_bytes() == (FIX / "xiamen-2019.txt").read_bytes()
+    import hashlib
+
+    sha = hashlib.sha256(source.read_bytes()).hexdigest()
+    assert row["source_sha256"] == sha and row["source_file"] == f"sources/005_{sha[:16]}.txt"
+    assert (row["curation_status"], row["layout"], row["title_line"], row["year"]) == ("pending", "paragraphs", "21", "2019")
+    assert row["title"] == "优化营商环境政策的若干措施"
+    from bizenv.package import Package
+    from bizenv.validate import LAYERS, validate
+
+    result = validate(Package.open(pkg), LAYERS)
+    assert result.ok, [f.message for f in result.findings]
+
+
+def test_add_then_extract_writes_drafts_with_the_corpus_columns(runner, pkg):
+    assert add(runner, pkg, FIX / "xiamen-2019.txt").exit_code == 0
+    result = runner.invoke(app, ["extract", "xiamen-2019", "-p", str(pkg)])
+    assert result.exit_code == 0, result.output
+    folder = pkg / "drafts" / "xiamen-2019"
+    for name in ("measures", "tasks", "assignments", "deadlines", "targets", "units"):
+        with (folder / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+            header = next(csv.reader(f))
+        with (pkg / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+            assert header == next(csv.reader(f)), name
+    coverage = (folder / "coverage.txt").read_text(encoding="utf-8")
+    assert "numbered items found" in coverage and "line 1:" in coverage
+    with (folder / "units.csv").open(encoding="utf-8", newline="") as f:
+        proposed = list(csv.DictReader(f))
+    assert [(u["unit_id"], u["name"]) for u in proposed] == [
+        ("xiamen-u001", "市发改委"), ("xiamen-u002", "市财政局"), ("xiamen-u003", "市建设局")]
+
+
+def test_new_unit_ids_never_reuse_a_retired_id(runner, pkg):
+    with (pkg / "data" / "retired_ids.csv").open("a", encoding="utf-8", newline="") as f:
+        f.write("xiamen-u001,units,0.1.0,test: an id retired earlier\n")
+    assert add(runner, pkg, FIX / "xiamen-2019.txt").exit_code == 0
+    assert runner.invoke(app, ["extract", "xiamen-2019", "-p", str(pkg)]).exit_code == 0
+    with (pkg / "drafts" / "xiamen-2019" / "units.csv").open(encoding="utf-8", newline="") as f:
+        assert [u["unit_id"] for u in csv.DictReader(f)][0] == "xiamen-u002"
+
+
+def test_units_of_a_known_jurisdiction_are_matched_to_the_registry(runner, pkg, tmp_path):
+    out = tmp_path / "drafts"
+    result = runner.invoke(app, ["extract", "xianning-2019", "-p", str(pkg), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    curated = {}
+    with (pkg / "data" / "assignments.csv").open(encoding="utf-8", newline="") as f:
+        for a in csv.DictReader(f):
+            curated[(a["task_id"], a["role"], a["position"])] = a["unit_id"]
+    with (out / "assignments.csv").open(encoding="utf-8", newline="") as f:
+        drafted = list(csv.DictReader(f))
+    same = sum(curated.get((a["task_id"], a["role"], a["position"])) == a["unit_id"] for a in drafted)
+    assert same >= 0.9 * len(drafted)
+
+
+@pytest.mark.parametrize("make,message", [
+    (lambda p: p.write_bytes("一、总体要求\n".encode("gb18030")), "not UTF-8"),
+    (lambda p: p.mkdir(), "a directory"),
+    (lambda p: os.mkfifo(p), "not a regular file"),
+    (lambda p: p.symlink_to("/dev/null"), "symbolic link to something that is not a regular file"),
+    (lambda p: (p.parent / "fifo").exists() or os.mkfifo(p.parent / "fifo") or p.symlink_to(p.parent / "fifo"),
+     "symbolic link to something that is not a regular file"),
+    (lambda p: os.truncate(p.open("wb").name, 21 * 2**20), "at most 20 MB"),
+    (lambda p: p.write_bytes(b""), "empty"),
+    (lambda p: p.write_bytes(b"abc\x00def"), "NUL"),
+])
+def test_add_refuses_what_is_not_a_text_file(runner, pkg, tmp_path, make, message):
+    path = tmp_path / "input.txt"
+    make(path)
+    before = sorted(os.listdir(pkg / "sources")), (pkg / "data" / "documents.csv").read_bytes()
+    result = add(runner, pkg, path)
+    assert result.exit_code == 1 and message in result.output, result.output
+    assert "Traceback" not in result.output
+    assert (sorted(os.listdir(pkg / "sources")), (pkg / "data" / "documents.csv").read_bytes()) == before
+
+
+def test_add_refuses_a_duplicate_id_or_source(runner, pkg):
+    assert add(runner, pkg, FIX / "xiamen-2019.txt").exit_code == 0
+    again = add(runner, pkg, FIX / "lishan-2023.txt", doc_id="xiamen-2019")
+    assert again.exit_code == 1 and "already registered" in again.output
+    same = add(runner, pkg, FIX / "xiamen-2019.txt", doc_id="xiamen-2019b")
+    assert same.exit_code == 1 and "already the source of 'xiamen-2019'" in same.output
+    seed = add(runner, pkg, ROOT / "sources" / "001_c8362c0dd504a55c.txt", doc_id="copy-2020")
+    assert seed.exit_code == 1 and "xiangyang-2020" in seed.output
+
+
+def test_add_bad_usage_exits_2(runner, pkg):
+    result = runner.invoke(app, ["add", str(FIX / "xiamen-2019.txt"), "--id", "Xiamen 2019", "-p", str(pkg), *META])
+    assert result.exit_code == 2 and "lowercase" in result.output
+    result = runner.invoke(app, ["add", str(FIX / "xiamen-2019.txt"), "--id", "xiamen-2019", "-p", str(pkg)])
+    assert result.exit_code == 2 and "--jurisdiction" in result.output
+    assert not (pkg / "sources" / "005").exists() and len(os.listdir(pkg / "sources")) == 5
+
+
+def test_add_is_all_or_nothing_when_the_row_cannot_be_written(runner, pkg, monkeypatch):
+    import bizenv.extract.add as add_module
+
+    real = os.replace
+
+    def failing(src, dst):
+        if str(dst).endswith("documents.csv"):
+            raise OSError(28, "No space left on device")
+        return real(src, dst)
+
+    monkeypatch.setattr(add_module.os, "replace", failing)
+    before = (pkg / "data" / "documents.csv").read_bytes()
+    result = add(runner, pkg, FIX / "xiamen-2019.txt")
+    assert result.exit_code == 1 and "nothing was added" in result.output
+    assert len(os.listdir(pkg / "sources")) == 5 and (pkg / "data" / "documents.csv").read_bytes() == before
+    assert not [p for p in os.listdir(pkg / "data") if p.startswith(".")]
+
+
+@pytest.mark.parametrize("inside", ["data", "schemas", "sources", "data/sub"])
+def test_extract_never_writes_into_the_corpus(runner, pkg, inside):
+    result = runner.invoke(app, ["extract", "xianning-2019", "-p", str(pkg), "--out", str(pkg / inside)])
+    assert result.exit_code == 1 and "never written into data/, schemas/ or sources/" in result.output
+    assert str(pkg / inside.split("/")[0]) in result.output
+    assert not (pkg / "data" / "sub").exists() and not (pkg / "data" / "tasks.csv.tmp").exists()
+
+
+def test_extract_refuses_a_symlink_into_the_corpus(runner, pkg, tmp_path):
+    link = tmp_path / "link"
+    link.symlink_to(pkg / "data")
+    result = runner.invoke(app, ["extract", "xianning-2019", "-p", str(pkg), "--out", str(link)])
+    assert result.exit_code == 1 and "data/ folder" in result.output
+
+
+def test_extract_errors_are_messages(runner, pkg):
+    result = runner.invoke(app, ["extract", "nope-2020", "-p", str(pkg)])
+    assert result.exit_code == 1 and "no document 'nope-2020'" in result.output
+    result = runner.invoke(app, ["extract", "xiangyang-2020", "-p", str(pkg), "--layout", "fancy"])
+    assert result.exit_code == 2 and "--layout 'fancy'" in result.output
+    result = runner.invoke(app, ["extract", "xiangyang-2020", "-p", str(pkg), "--layout", "delimited_table",
+                                 "--out", str(pkg / "drafts" / "x")])
+    assert result.exit_code == 1 and "no table header found" in result.output and "line " in result.output
