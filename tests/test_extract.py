@@ -541,3 +541,25 @@ def test_extract_errors_are_messages(runner, pkg):
     result = runner.invoke(app, ["extract", "xiangyang-2020", "-p", str(pkg), "--layout", "delimited_table",
                                  "--out", str(pkg / "drafts" / "x")])
     assert result.exit_code == 1 and "no table header found" in result.output and "line " in result.output
+
+
+def test_merged_cells_in_a_label_mapped_table_are_inherited_as_the_seed_profile_does():
+    """Echeng's table (rows wider than the header, merged unit and deadline cells), first 35 tasks."""
+    from bizenv.extract.generic import extract_table
+    from bizenv.extract.table import extract as seed
+
+    lines = (ROOT / "sources" / "003_93e4f6e5095531b4.txt").read_text(encoding="utf-8").split("\n")[:300]
+
+    def rows(d):
+        out = []
+        for t in d.rows["tasks"]:
+            a = tuple((x["role"], x["name_as_printed"], x["inherited"]) for x in d.rows["assignments"]
+                      if x["task_id"] == t["task_id"])
+            dl = tuple((x["raw_text"], x["due_date"], x["inherited"]) for x in d.rows["deadlines"]
+                       if x["task_id"] == t["task_id"])
+            out.append((t["task_id"], t["measure_id"], t["label"], t["text"], t["status"], a, dl))
+        return out
+
+    generic, profile = rows(extract_table(lines, "echeng-2023", merged=True)), rows(seed(lines, "echeng-2023"))
+    assert len(profile) == 35 and generic == profile
+    assert sum(1 for r in generic for a in r[5] if a[2] == "true") > 20

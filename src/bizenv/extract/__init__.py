@@ -71,12 +71,12 @@ def detect_layout(lines: list[str]) -> str:
     """The layout whose recognizers fit the source best."""
     from .generic import field_line, find_header, matching_form, table_rows, trailing_clauses
 
-    if any(line.startswith("\t") for line in lines):
+    delimited = any(re.search(r"[^\t]\t", line) for line in lines)
+    if not delimited and any(line.startswith("\t") for line in lines):
         if find_header(table_rows(lines)):
             return "column_table"
-    if any("\t" in line.strip() or line.count("|") >= 2 for line in lines):
-        delimited = [line for line in lines if "\t" in line.strip() or line.count("|") >= 2]
-        if find_header(table_rows(delimited)):
+    if delimited or any(line.count("|") >= 2 for line in lines):
+        if find_header(table_rows(lines)):
             return "delimited_table"
     return "paragraphs"
 
@@ -153,4 +153,3 @@ def _coverage_from_rows(draft: Draft, lines: list[str], cov) -> object:
 
 __all__ = ["LAYOUTS", "ExtractError", "Draft", "extract_file", "extract_lines", "detect_layout", "read_source",
            "decode_source"]
-_ = re

@@ -368,11 +368,12 @@ def extract_paragraphs(lines: list[str], document_id: str, year: int | None = No
 
 def table_rows(lines: list[str]) -> list[list[dict]]:
     """Rows of cells {"line", "pieces": [(line, text)], "tab"} from any of the three table forms."""
-    if any(line.startswith("\t") for line in lines):
+    delimited = any(re.search(r"[^\t]\t", line) for line in lines)
+    if not delimited and any(line.startswith("\t") for line in lines):
         rows: list[list[dict]] = []
         row: list[dict] = []
         for no, line in enumerate(lines, start=1):
-            if line.strip(PAD + "\r") == "":
+            if line.rstrip("\r") == "":  # an empty line ends a row; a line of one TAB is an empty cell
                 if row:
                     rows.append(row)
                 row = []
@@ -391,7 +392,7 @@ def table_rows(lines: list[str]) -> list[list[dict]]:
         if not stripped:
             continue
         if "\t" in stripped:
-            cells = stripped.split("\t")
+            cells = line.rstrip("\r").split("\t")  # leading empty cells stay: merged cells
         elif stripped.count("|") >= 2 or ("|" in stripped and stripped.startswith("|")):
             if re.fullmatch(r"[|:\-\s]+", stripped):
                 continue  # a markdown rule under the header
@@ -447,6 +448,7 @@ def extract_table(lines: list[str], document_id: str, year: int | None = None, m
         for no, _ in c["pieces"]:
             w.coverage.used.add(no)
     filled: dict[str, dict | None] = {"lead": None, "responsible": None, "deadline": None}
+    heading_styles: list[str] = []  # heading levels in order of first appearance (一、 before （一） before 1.)
     width = len(rows[h])
     for row in rows[h + 1:]:
         texts = [_text(c) for c in row]
@@ -470,28 +472,32 @@ def extract_table(lines: list[str], document_id: str, year: int | None = None, m
                                     + ("read right-aligned (the first cells merged with the rows above)"
                                        if len(row) < width else "cells read by position"))
         # a short row lost its first cells to merged cells above: read it right-aligned
-        cells = [None] * (width - len(row)) + row if len(row) < width else row[:width]
-        for k, extra in enumerate(row[width:]):
-            w.coverage.place(extra["line"], _text(extra), "cell beyond the header's columns")
-        for level, j in enumerate(heading_cols, start=1):
-            t = _text(cells[j])
+        # a longer row has more heading cells on the left than the header names (a header cell over two columns)
+        cells = [None] * (width - len(row)) + row if len(row) < width else row[len(row) - width:]
+        left = row[:len(row) - width] if len(row) > width else []
+        for position, cell in enumerate(left + [cells[j] for j in heading_cols], start=1):
+            t = _text(cell)
             if not t:
                 continue
             num = numbering(matching_form(t))
+            style = num.style if num else f"column{position}"
+            if style not in heading_styles:
+                heading_styles.append(style)
+            level = heading_styles.index(style) + 1
             label = t[:len(num.label)] if num else ""
             title = t[num.end:] if num else t
             title = title.partition("。")[0].strip(PAD + "\n") if num else title.strip(PAD)
             key = (level, t)
             current = w.headings.get(level)
             if current is None or current["title"] != title.strip() or current["label"] != label:
-                w.heading(level, num.number if num else None, label, title.strip(), cells[j]["line"])
+                w.heading(level, num.number if num else None, label, title.strip(), cell["line"])
         t = _text(cells[task_col])
         if not t:
             w.coverage.place(row[0]["line"], " | ".join(texts), "row without a task cell")
             continue
         norm = matching_form(t)
         num = numbering(norm)
-        label = t[:len(num.label)] if num else (texts[col["seq"]] if "seq" in col and col["seq"] < len(texts) else "")
+        label = t[:len(num.label)] if num else (_text(cells[col["seq"]]) if "seq" in col else "")
         body = t[num.end:] if num else t
         clause = Clause()
         for role in ("lead", "responsible"):
