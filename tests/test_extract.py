@@ -563,3 +563,24 @@ def test_merged_cells_in_a_label_mapped_table_are_inherited_as_the_seed_profile_
     generic, profile = rows(extract_table(lines, "echeng-2023", merged=True)), rows(seed(lines, "echeng-2023"))
     assert len(profile) == 35 and generic == profile
     assert sum(1 for r in generic for a in r[5] if a[2] == "true") > 20
+
+
+@pytest.mark.parametrize("source,layout,n", [("001_c8362c0dd504a55c.txt", "inline_brackets", 31),
+                                             ("002_ae791fdead5d71ad.txt", "inline_parentheses", 54)])
+def test_the_paragraph_reader_drafts_the_inline_seed_documents_as_their_own_extractors(source, layout, n):
+    """One configurable reader: on Xiangyang (〔〕 clauses) and Gedian (PDF text, lines broken mid-sentence,
+    labels broken by spaces), every task's label, text, units and deadlines are the seed readings."""
+    lines = (ROOT / "sources" / source).read_text(encoding="utf-8").split("\n")
+
+    def rows(d):
+        out = []
+        for t in d.rows["tasks"]:
+            a = tuple((x["role"], x["position"], x["name_as_printed"], x["source_line"]) for x in d.rows["assignments"]
+                      if x["task_id"] == t["task_id"])
+            dl = tuple((x["raw_text"], x["due_date"], x["kind"]) for x in d.rows["deadlines"]
+                       if x["task_id"] == t["task_id"])
+            out.append((t["task_id"], t["measure_id"], t["label"], t["text"], a, dl))
+        return out
+
+    generic, seed = rows(extract_lines(lines, "d-2021", "paragraphs")), rows(extract_lines(lines, "d-2021", layout))
+    assert len(seed) == n and generic == seed

@@ -205,6 +205,16 @@ def _year_of(document_id: str, year: int | None) -> int | None:
 # --- paragraphs -------------------------------------------------------------------------------------------
 
 
+TERMINAL = "。；;！!？?：:）)〕】］]"
+WRAP_WIDTH = 20  # a line this long that stops mid-sentence was broken by the page (PDF text)
+
+
+def _wrapped(line: str) -> bool:
+    """True when ``line`` stops mid-sentence at the page width: the next line goes on with it."""
+    text = line.strip(PAD + "\r")
+    return len(text) >= WRAP_WIDTH and text[-1] not in TERMINAL
+
+
 def paragraphs(lines: list[str]) -> list[Para]:
     paras: list[Para] = []
     for no, raw in enumerate(lines, start=1):
@@ -212,7 +222,8 @@ def paragraphs(lines: list[str]) -> list[Para]:
             continue
         norm = matching_form(raw)
         starts_new = numbering(norm) is not None or field_line(norm) is not None
-        if paras and not starts_new and _open_depth(paras[-1].norm) > 0 and no - paras[-1].lines[-1][0] <= 2:
+        if paras and not starts_new and no - paras[-1].lines[-1][0] <= 2 and (
+                _open_depth(paras[-1].norm) > 0 or _wrapped(lines[paras[-1].lines[-1][0] - 1])):
             paras[-1].add(no, raw, norm)  # the unit clause (or the sentence) goes on on the next line
         else:
             paras.append(Para([(no, 0)], raw, norm))
@@ -228,6 +239,23 @@ def extract_paragraphs(lines: list[str], document_id: str, year: int | None = No
     if doc_first_is_lead:
         w.coverage.notes.append("the document says the first listed unit is the lead (列第一位/第一责任单位为牵头单位): "
                                 "where a task names no lead, its first unit is drafted as lead")
+
+    # an unnumbered paragraph ending in a unit clause goes on the numbered item before it when that
+    # item has none of its own (a page break after 。, or a title line 1.标题 then the body)
+    merged: list[Para] = []
+    for p in paras:
+        prev = merged[-1] if merged else None
+        if prev is not None and numbering(p.norm) is None and field_line(p.norm) is None \
+                and numbering(prev.norm) is not None and field_line(prev.norm) is None \
+                and any(c is not None for _, c, _ in trailing_clauses(p.raw, p.norm, p.line_of, doc_first_is_lead)) \
+                and not any(c is not None for _, c, _ in trailing_clauses(prev.raw, prev.norm, prev.line_of,
+                                                                          doc_first_is_lead)) \
+                and numbering(prev.norm).style not in ("cn_comma", "article"):
+            for k, (no, offset) in enumerate(p.lines):
+                prev.add(no, lines[no - 1], matching_form(lines[no - 1]))
+            continue
+        merged.append(p)
+    paras = merged
 
     # classify
     info = []
@@ -317,8 +345,11 @@ def extract_paragraphs(lines: list[str], document_id: str, year: int | None = No
         if num and num.style in deeper:
             w.coverage.place(p.line, p.raw.strip(PAD), f"numbered item ({STYLE_NAMES[num.style]}) below the task level")
             continue
+        # an unnumbered paragraph is a task when it ends in a unit clause, or when it is a sentence
+        # (ends in 。 or ；) followed by field lines; a page footer followed by 主办单位: is not
         is_task = bool(num and num.style == task_style) or any(c is not None for _, c, _ in found) or \
-            (i + 1 < len(body) and body[i + 1][2] is not None and not num)
+            (i + 1 < len(body) and body[i + 1][2] is not None and not num
+             and p.norm.rstrip(PAD + "\r").endswith(("。", "；", ";")))
         if not is_task:
             if last_heading_only is not None and not last_heading_only["body"]:
                 last_heading_only.update(body=p.raw.strip(PAD), body_line=p.line)
