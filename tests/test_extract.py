@@ -584,3 +584,28 @@ def test_the_paragraph_reader_drafts_the_inline_seed_documents_as_their_own_extr
 
     generic, seed = rows(extract_lines(lines, "d-2021", "paragraphs")), rows(extract_lines(lines, "d-2021", layout))
     assert len(seed) == n and generic == seed
+
+
+def test_field_line_forms_and_unnumbered_tasks():
+    lines = ["一、主要任务", "", "推进政务服务标准化。", "【牵头单位】市政务服务中心", "【配合单位】市直有关部门",
+             "【完成时限】2023年6月底前", "", "优化企业开办。（牵头部门：市市场监管局；完成时间：长期坚持）",
+             "开展专项整治。", "牵头单位 市公安局", "时限要求：根据省统一安排"]
+    d = extract_lines(lines, "x-2023", "paragraphs")
+    assert [t["text"] for t in d.rows["tasks"]] == ["推进政务服务标准化。", "优化企业开办。", "开展专项整治。"]
+    assert [t["label"] for t in d.rows["tasks"]] == ["", "", ""]
+    assert units(d, 1, "lead") == ["市政务服务中心"] and units(d, 1, "responsible") == ["市直有关部门"]
+    assert [(x["raw_text"], x["due_date"]) for x in deadlines(d, 1)] == [("2023年6月底前", "2023-06-30")]
+    assert units(d, 2, "lead") == ["市市场监管局"] and deadlines(d, 2)[0]["kind"] == "ongoing"
+    assert units(d, 3, "lead") == ["市公安局"] and deadlines(d, 3)[0]["kind"] == "per_superior"
+    assert d.coverage.unplaced == []
+
+
+def test_article_numbering_and_headings_ending_in_a_full_stop():
+    lines = ["第一章 总则", "第一条 为优化营商环境，制定本措施。（市发改委负责）",
+             "第二条 推行告知承诺制。（市司法局牵头，市直各部门按职责分工负责，2024年12月底前完成）"]
+    d = extract_lines(lines, "x-2024", "paragraphs")
+    assert [t["label"] for t in d.rows["tasks"]] == ["第一条", "第二条"]
+    assert units(d, 1, "lead") == ["市发改委"]
+    assert units(d, 2, "lead") == ["市司法局"] and units(d, 2, "responsible") == ["市直各部门"]
+    assert [(x["raw_text"], x["due_date"], x["milestone"]) for x in deadlines(d, 2)] == [
+        ("2024年12月底前完成", "2024-12-31", "完成")]

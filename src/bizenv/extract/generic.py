@@ -29,7 +29,7 @@ from ..numerals import cn_to_int
 from .common import Draft
 from .recognize import (
     FIRST_IS_LEAD, STYLE_NAMES, Clause, deadline_rows, field_line, header_role, matching_form, numbering,
-    parse_clause, parse_labelled, trailing_clauses, OPENERS, CLOSERS, LABEL_RE,
+    parse_clause, parse_labelled, trailing_clauses, OPENERS, CLOSERS, LABEL_RE, _value,
 )
 
 
@@ -318,7 +318,10 @@ def extract_paragraphs(lines: list[str], document_id: str, year: int | None = No
                 w.coverage.place(p.line, p.raw.strip(PAD), "field line with no task above it")
                 continue
             clause = pending["clause"] or Clause()
-            parse_labelled(p.raw, p.norm, p.line, clause)
+            if LABEL_RE.match(p.norm.lstrip(PAD)):
+                parse_labelled(p.raw, p.norm, p.line, clause)  # 牵头单位：A；责任单位：B (one or more labels)
+            else:  # 【牵头单位】A or 牵头单位 A
+                _value(clause, role, p.raw[start:], p.norm[start:], p.line)
             pending["clause"] = clause
             for no, _ in p.lines:
                 w.coverage.used.add(no)

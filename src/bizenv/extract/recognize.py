@@ -77,8 +77,12 @@ def _spaced(word: str) -> str:
 _ALL = sorted(((w, role) for role, words in LABELS.items() for w in words), key=lambda x: -len(x[0]))
 _LABEL_ROLE = {w: role for w, role in _ALL}
 LABEL_RE = re.compile("(?P<label>" + "|".join(_spaced(w) for w, _ in _ALL) + r")\s*" + COLON + r"\s*")
-FIELD_LINE_RE = re.compile(r"^[\s\u3000]*[【\[]?(?P<label>" + "|".join(_spaced(w) for w, _ in _ALL) + r")[】\]]?\s*"
-                           + COLON + r"?\s*")
+_LABEL_ALT = "|".join(_spaced(w) for w, _ in _ALL)
+FIELD_LINE_RES = (
+    re.compile(r"^[ \t\u3000]*[【\[［]\s*(?P<label>" + _LABEL_ALT + r")\s*[】\]］]\s*" + COLON + r"?\s*"),  # 【牵头单位】A
+    re.compile(r"^[ \t\u3000]*(?P<label>" + _LABEL_ALT + r")\s*" + COLON + r"\s*"),  # 牵头单位：A
+    re.compile(r"^[ \t\u3000]*(?P<label>" + _LABEL_ALT + r")[ \u3000]+(?=\S)"),  # 牵头单位 A
+)
 
 
 def label_role(printed: str) -> str:
@@ -368,15 +372,12 @@ def trailing_clauses(raw: str, norm: str, line_of, first_is_lead: bool = False):
 
 
 def field_line(norm: str) -> tuple[str, int] | None:
-    """``责任单位：…`` on a line of its own: (role, offset where the value starts)."""
-    m = FIELD_LINE_RE.match(norm)
-    if not m:
-        return None
-    rest = norm[m.end():]
-    if not rest.strip(PAD) or m.group(0).strip(PAD)[-1] not in ":：∶" and not rest.startswith(PAD):
-        if not re.search(COLON, m.group(0)):
-            return None
-    return label_role(m.group("label")), m.end()
+    """``责任单位：…`` (or ``【责任单位】…``, ``责任单位 …``) on a line of its own: (role, offset of the value)."""
+    for regex in FIELD_LINE_RES:
+        m = regex.match(norm)
+        if m and norm[m.end():].strip(PAD):
+            return label_role(m.group("label")), m.end()
+    return None
 
 
 # --- deadlines ----------------------------------------------------------------------------------------
