@@ -609,3 +609,19 @@ def test_article_numbering_and_headings_ending_in_a_full_stop():
     assert units(d, 2, "lead") == ["市司法局"] and units(d, 2, "responsible") == ["市直各部门"]
     assert [(x["raw_text"], x["due_date"], x["milestone"]) for x in deadlines(d, 2)] == [
         ("2024年12月底前完成", "2024-12-31", "完成")]
+
+
+def test_held_out_excerpt_read_before_any_tuning():
+    """Fang County (Hubei), 2023: chosen after the extractor was written and read as first drafted
+    (every field below was right on that first run); kept so that it stays right."""
+    d = extract_file(FIX / "heldout" / "fangxian-2023.txt", "fangxian-2023", "auto")
+    source = (FIX / "heldout" / "fangxian-2023.txt").read_text(encoding="utf-8").split("\n")
+    assert [(t["label"], t["measure_id"]) for t in d.rows["tasks"]] == [
+        ("(一)", "fangxian-2023-s1"), ("(二)", "fangxian-2023-s1"), ("(三)", "fangxian-2023-s1")]
+    for t in d.rows["tasks"]:
+        assert source[t["source_line"] - 1].startswith(t["label"] + t["text"])
+    assert task(d, 1)["text"].endswith("等“个性化”服务场景。")
+    assert units(d, 1, "lead") == ["县行政审批局"] and units(d, 1, "responsible") == ["县直各有关单位", "各乡镇人民政府"]
+    assert units(d, 2, "lead") == ["县行政审批局", "县市场监管局", "县发改局"]
+    assert units(d, 2, "responsible") == ["县直各有关单位", "各乡镇人民政府"]
+    assert [x["kind"] for x in d.rows["deadlines"]] == ["none", "none", "none"]
