@@ -158,12 +158,24 @@ def test_labelled_clauses_in_any_bracket_with_any_separator():
     assert any(line == 13 and "not closed" in reason for line, _, reason in unplaced(d))
 
 
-# --- (1) sub-items with their own clauses are reported, not dropped (Chizhou, Anhui) -------------------------
+# --- (1) sub-items inside one paragraph, each with its own clause (Chizhou, Anhui) -----------------------------
 
-def test_clauses_inside_a_task_text_are_reported():
+def test_sub_items_inside_a_paragraph_are_the_tasks():
     d = draft_of("chizhou-2017.txt")
-    inner = [(line, text) for line, text, reason in unplaced(d) if "inside the task text" in reason]
-    assert inner == [(12, "(市工商质监局牵头负责)"), (12, "(市工商质监局牵头负责)")]
+    assert [(m["label"], m["title"]) for m in d.rows["measures"]] == [("一、", "持续减少审批事项"), ("1.", "深化商事制度改革")]
+    assert [t["label"] for t in d.rows["tasks"]] == ["(1)", "(2)", "(3)"]
+    assert task(d, 1)["text"].startswith("全面落实“多证合一、一照一码”改革。")
+    assert task(d, 1)["text"].endswith("“一次提交、部门流转、一档管理”的工作模式。")
+    assert task(d, 2)["source_line"] == 12 and task(d, 2)["measure_id"] == "chizhou-2017-s1.1"
+    assert units(d, 1, "lead") == ["市工商质监局"] and units(d, 2, "lead") == ["市工商质监局"]
+    assert units(d, 3, "lead") == []  # cut before its clause
+
+
+def test_a_unit_clause_inside_a_task_text_is_reported():
+    d = extract_lines(["一、任务", "1.甲事项(市财政局牵头负责)，并推进乙事项。（市发改委负责）"], "x-2020", "paragraphs")
+    assert units(d, 1, "lead") == ["市发改委"]
+    assert [(line, text) for line, text, reason in unplaced(d) if "inside the task text" in reason] == [
+        (2, "(市财政局牵头负责)")]
 
 
 def test_a_heading_body_and_a_task_at_the_paren_level():
@@ -625,3 +637,17 @@ def test_held_out_excerpt_read_before_any_tuning():
     assert units(d, 2, "lead") == ["县行政审批局", "县市场监管局", "县发改局"]
     assert units(d, 2, "responsible") == ["县直各有关单位", "各乡镇人民政府"]
     assert [x["kind"] for x in d.rows["deadlines"]] == ["none", "none", "none"]
+
+
+@pytest.mark.parametrize("content,is_deadline", [("2022年6月底前", True), ("6月底完成", True), ("持续推进", True),
+                                                 ("根据省统一安排", True), ("2022年", False), ("2018—2020年", False),
+                                                 ("市发改委", False), ("2023年第三季度", True)])
+def test_deadline_like(content, is_deadline):
+    from bizenv.extract.recognize import deadline_like
+
+    assert deadline_like(content) is is_deadline
+
+
+def test_a_year_span_in_brackets_stays_in_the_heading():
+    d = extract_lines(["一、三年行动计划(2018—2020年)", "1.推进改革。（市发改委负责）"], "x-2018", "paragraphs")
+    assert d.rows["measures"][0]["title"] == "三年行动计划(2018—2020年)"

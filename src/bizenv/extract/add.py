@@ -182,6 +182,10 @@ def add(root: Path, file: Path, document_id: str, meta: dict) -> Added:
         hit = next((i for i, line in enumerate(lines, start=1) if title[:10] and title[:10] in line), None)
         title_line = hit
     layout = meta.get("layout") or "auto"
+    from . import LAYOUTS
+
+    if layout != "auto" and layout not in LAYOUTS:
+        raise AddError(f"--layout {layout!r}: one of {', '.join(LAYOUTS)}, or auto", 2)
     if layout == "auto":
         layout = detect_layout(lines)
         inferred.append(f"layout: {layout}")

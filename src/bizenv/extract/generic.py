@@ -230,6 +230,29 @@ def paragraphs(lines: list[str]) -> list[Para]:
     return paras
 
 
+INLINE_ITEM = re.compile(r"(?<=[。；;）)〕】])[（(](?P<n>\d{1,2})[）)]")
+
+
+def _split_inline_items(p: Para, first_is_lead: bool) -> list[Para]:
+    """Split a paragraph at sub-items (1) (2) ... printed inside it, when they carry their own unit clauses."""
+    marks = [m for m in INLINE_ITEM.finditer(p.norm)]
+    numbers = [int(m.group("n")) for m in marks]
+    if len(marks) < 2 or numbers != list(range(1, len(marks) + 1)):
+        return [p]
+    bounds = [m.start() for m in marks] + [len(p.norm)]
+    pieces = [(0, bounds[0])] + list(zip(bounds, bounds[1:]))
+    with_units = sum(1 for a, b in pieces[1:]
+                     if any(c is not None for _, c, _ in trailing_clauses(p.raw[a:b], p.norm[a:b], lambda _o: p.line,
+                                                                          first_is_lead)))
+    if with_units < 1:
+        return [p]
+    out = []
+    for a, b in pieces:
+        line = p.line_of(a)
+        out.append(Para([(line, 0)], p.raw[a:b], p.norm[a:b]))
+    return out
+
+
 def extract_paragraphs(lines: list[str], document_id: str, year: int | None = None) -> Draft:
     year = _year_of(document_id, year)
     paras = paragraphs(lines)
@@ -239,6 +262,10 @@ def extract_paragraphs(lines: list[str], document_id: str, year: int | None = No
     if doc_first_is_lead:
         w.coverage.notes.append("the document says the first listed unit is the lead (列第一位/第一责任单位为牵头单位): "
                                 "where a task names no lead, its first unit is drafted as lead")
+
+    # sub-items printed inside one paragraph, each with its own unit clause:
+    # 1.标题。(1)甲……(A牵头负责)(2)乙……(B牵头负责) -> the heading 1.标题。 and one paragraph per sub-item
+    paras = [q for p in paras for q in _split_inline_items(p, doc_first_is_lead)]
 
     # an unnumbered paragraph ending in a unit clause goes on the numbered item before it when that
     # item has none of its own (a page break after 。, or a title line 1.标题 then the body)

@@ -132,12 +132,8 @@ def numbering(norm: str) -> Numbered | None:
             number = CIRCLED.index(n) + 1 if style == "circled" else cn_to_int(n)
         except (ValueError, KeyError):
             number = None
-        label_end = m.end("n") + (0 if style == "circled" else 1)
-        if style == "article":
-            label_end = m.group(0).rstrip(PAD + " ").__len__()
-        if style in ("cn_paren", "num_paren"):
-            label_end = m.group(0).rstrip(PAD + " ").__len__()
-        return Numbered(style, number, text[:label_end], lead + m.end())
+        label = m.group(0).rstrip(PAD + " ")  # the label as printed, without the padding after it
+        return Numbered(style, number, label, lead + m.end())
     return None
 
 
@@ -188,12 +184,23 @@ ONGOING_RE = re.compile(r"长期|持续|常态化|按年度|每年|年度|逐年
 DATE_START_RE = re.compile(r"(?:19|20)\d{2}\s*年")
 
 
+DEADLINE_CUE = re.compile(r"月|底|前|末|季度|完成|之内|以内")
+
+
 def deadline_like(norm_segment: str) -> bool:
+    """True for a printed commitment date or kind: 2022年6月底前, 6月底完成, 持续推进, 根据省统一安排.
+
+    A bare year or a span of years (2022年, 2018—2020年) is not: in brackets it is part of a title.
+    """
     s = re.sub(r"\s+", "", norm_segment)
     if not s:
         return False
-    return bool(DATE_START_RE.match(s) or YEARLESS_RE.match(s) and YEARLESS_RE.match(s).group("month")
-                and YEARLESS_RE.match(s).end() > 1 or (ONGOING_RE.match(s) and len(s) <= 16))
+    if DATE_START_RE.match(s):
+        return bool(DEADLINE_CUE.search(s))
+    m = YEARLESS_RE.match(s)
+    if m and m.group("month"):
+        return True
+    return bool(ONGOING_RE.match(s)) and len(s) <= 16
 
 
 @dataclass
