@@ -651,3 +651,16 @@ def test_deadline_like(content, is_deadline):
 def test_a_year_span_in_brackets_stays_in_the_heading():
     d = extract_lines(["一、三年行动计划(2018—2020年)", "1.推进改革。（市发改委负责）"], "x-2018", "paragraphs")
     assert d.rows["measures"][0]["title"] == "三年行动计划(2018—2020年)"
+
+
+def test_extract_reads_no_file_outside_sources(runner, pkg, tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("一、任务\n1.甲。（A局负责）\n", encoding="utf-8")
+    (pkg / "sources" / "006_link.txt").symlink_to(outside)
+    path = pkg / "data" / "documents.csv"
+    text = path.read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("xiangyang-2020,"))
+    path.write_text(text.replace(row, row.replace("sources/001_c8362c0dd504a55c.txt", "sources/006_link.txt")),
+                    encoding="utf-8")
+    result = runner.invoke(app, ["extract", "xiangyang-2020", "-p", str(pkg), "--out", str(tmp_path / "d")])
+    assert result.exit_code == 1 and "not a file in sources/" in result.output
