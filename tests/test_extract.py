@@ -664,3 +664,10 @@ def test_extract_reads_no_file_outside_sources(runner, pkg, tmp_path):
                     encoding="utf-8")
     result = runner.invoke(app, ["extract", "xiangyang-2020", "-p", str(pkg), "--out", str(tmp_path / "d")])
     assert result.exit_code == 1 and "not a file in sources/" in result.output
+
+
+def test_deadlines_in_the_text_with_and_without_a_year():
+    lines = ["一、任务", "1.甲。2022年6月底前出台办法，9月底前完成清理，每年3月公布。（市发改委负责）"]
+    d = extract_lines(lines, "x-2022", "paragraphs")
+    got = [(x["raw_text"], x["due_date"], x["source"], bool(x["notes"])) for x in deadlines(d, 1)]
+    assert got == [("2022年6月底前出台办法", "2022-06-30", "text", False), ("9月底前完成", "2022-09-30", "text", True)]

@@ -134,6 +134,15 @@ class Writer:
     def current_measure(self) -> dict | None:
         return self.headings[max(self.headings)] if self.headings else None
 
+    def text_deadlines(self, task_id: str, text: str, line: int | None) -> None:
+        rows = _text_deadline_rows(text, self.year)
+        if not rows:
+            self.draft._deadline(task_id, 1, deadline_rows("", None)[0][0], "text", None, False)
+            self.draft.rows["deadlines"][-1]["notes"] = ""
+        for position, (_, d, note) in enumerate(rows, start=1):
+            self.draft._deadline(task_id, position, d, "text", line, False)
+            self.draft.rows["deadlines"][-1]["notes"] = note
+
     # tasks ---------------------------------------------------------------------------------------
     def task(self, label: str, text: str, line: int, clause: Clause | None, text_line: int | None = None,
              status: str = "ok") -> str:
@@ -166,7 +175,7 @@ class Writer:
                     self.draft.rows["deadlines"][-1]["notes"] = note
                     self.coverage.used.add(ln)
         else:
-            self.draft.deadlines_from_text(task_id, text, text_line or line)
+            self.text_deadlines(task_id, text, text_line or line)
         for raw, ln in clause.leftovers:
             self.coverage.place(ln, raw.strip(PAD), "part of a unit clause with no role")
         return task_id
@@ -193,6 +202,39 @@ def _rejoin(names: list[tuple[str, int]]) -> list[tuple[str, int]]:
     if carry is not None:
         out.append(carry)
     return out
+
+
+def _text_deadline_rows(text: str, year: int | None) -> list[tuple[str, object, str]]:
+    """Dated commitments in a task text, in printed order: (raw, Deadline, note).
+
+    With a year (2022年10月底前…) as the seed extractors read them; a month without a year
+    only with a word that makes it a deadline (6月底前, 9月底完成), read in the document's year.
+    """
+    from ..deadlines import DATE_RE, parse_segment
+    from .common import TEXT_DEADLINE_RE
+
+    found = []
+    for m in TEXT_DEADLINE_RE.finditer(text):
+        raw = m.group(0).strip(PAD)
+        d = parse_segment(raw)
+        dm = DATE_RE.search(raw)
+        milestone = raw[dm.end():].lstrip("底末前以之").strip(PAD) if dm else ""
+        from ..deadlines import Deadline
+
+        found.append((m.start(), m.end(), Deadline(d.raw_text, d.kind, d.due_date, d.precision, milestone or None), ""))
+    norm = matching_form(text)
+    for m in YEARLESS_TEXT_RE.finditer(norm):
+        if any(a <= m.start() < b for a, b, _, _ in found) or not year:
+            continue
+        raw = text[m.start():m.end()].strip(PAD)
+        for d, note in deadline_rows(raw, year):
+            found.append((m.start(), m.end(), d, note))
+    found.sort(key=lambda x: x[0])
+    return [(d.raw_text, d, note) for _, _, d, note in found]
+
+
+YEARLESS_TEXT_RE = re.compile(r"(?<![\d年])(?:1[0-2]|[1-9])月(?:\d{1,2}日)?(?:底|末)?(?:前|以前|之前)(?:完成|实现|出台|建成|到位)?"
+                              r"|(?<![\d年])(?:1[0-2]|[1-9])月(?:底|末)(?:完成|实现|出台|建成|到位)")
 
 
 def _year_of(document_id: str, year: int | None) -> int | None:
