@@ -671,3 +671,10 @@ def test_deadlines_in_the_text_with_and_without_a_year():
     d = extract_lines(lines, "x-2022", "paragraphs")
     got = [(x["raw_text"], x["due_date"], x["source"], bool(x["notes"])) for x in deadlines(d, 1)]
     assert got == [("2022年6月底前出台办法", "2022-06-30", "text", False), ("9月底前完成", "2022-09-30", "text", True)]
+
+
+def test_pinyin_inserted_by_a_mirror_site_does_not_hide_a_label():
+    lines = ["一、進(jìn)一步提升", "1.加大簡政放權力度。(牽(qiān)頭單(dān)位:州行政審批服務局;責(zé)任單位:州司法局)"]
+    d = extract_lines(lines, "x-2020", "paragraphs")
+    assert units(d, 1, "lead") == ["州行政審批服務局"] and units(d, 1, "responsible") == ["州司法局"]
+    assert d.rows["measures"][0]["title"] == "進(jìn)一步提升"

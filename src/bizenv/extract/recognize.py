@@ -37,6 +37,10 @@ def _converter():
     return opencc.OpenCC("t2s")
 
 
+# pinyin that some mirror sites print after characters: 辦(bàn), 經(jīng)
+PINYIN = re.compile(r"\((?=[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ])[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)")
+
+
 def matching_form(line: str) -> str:
     """The line in simplified characters, of the same length, for recognizers to match on.
 
@@ -47,13 +51,13 @@ def matching_form(line: str) -> str:
     if not line or line.isascii():
         return line
     conv = _converter()
-    if conv is None:
-        return line
-    out = conv.convert(line)
-    if len(out) == len(line):
-        return out
-    chars = [conv.convert(ch) for ch in line]
-    return "".join(c if len(c) == 1 else ch for c, ch in zip(chars, line))
+    out = line if conv is None else conv.convert(line)
+    if len(out) != len(line):
+        chars = [conv.convert(ch) for ch in line]
+        out = "".join(c if len(c) == 1 else ch for c, ch in zip(chars, line))
+    if "(" in out:  # inserted pinyin reads as spaces, so 牽(qiān)頭單位 is still a label
+        out = PINYIN.sub(lambda m: " " * len(m.group(0)), out)
+    return out
 
 
 # --- labels ------------------------------------------------------------------------------------------
