@@ -1,7 +1,6 @@
 """Part of layer 1: how the CSV files are written, before what they say.
 
-Checks the bytes of each file (UTF-8, LF line ends; a GBK/GB18030 file, as Excel on
-Chinese Windows saves it, is named as such; a BOM is named by the loader) and the cells:
+The bytes of each file are checked by :mod:`.filecheck`; this module checks the cells:
 
 * control characters and invisible (zero-width) characters;
 * leading or trailing whitespace;
@@ -44,43 +43,6 @@ CELL_CHECKS = [
 # padding matches it (LF is not invisible; a cell edge is the start, the end or next to an LF),
 # so it never misses one; a line break followed by a space inside a text only costs a second look.
 ROW_FLAG = INVISIBLE + r"|(?:^|\n)" + EDGE_SPACE + "|" + EDGE_SPACE + r"(?:\n|$)"
-
-
-def check_bytes(pkg: Package, unreadable: list[str] | None = None) -> list[Finding]:
-    """Encoding and line ends. Only the first 64 KB of a file are read (BOM, CRLF), unless it is in
-    ``unreadable`` (DuckDB could not read it, which includes any invalid UTF-8): then all of it."""
-    findings = []
-    for name in pkg.table_names:
-        path, rel = pkg.path(name), pkg.relpath(name)
-        whole = unreadable is None or name in unreadable
-        try:
-            with path.open("rb") as fh:
-                data = fh.read() if whole else fh.read(65536)
-        except OSError as exc:
-            findings.append(Finding("structure", "file-unreadable", str(exc), table=name, file=rel))
-            continue
-        if not data:
-            continue  # Frictionless reports an empty file
-        try:
-            data.decode("utf-8") if whole else data.decode("utf-8", errors="ignore")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-            try:
-                data.decode("gb18030")
-                hint = "it reads as GBK/GB18030 (as Excel on Chinese Windows saves CSV): re-save it as UTF-8"
-            except UnicodeDecodeError:
-                hint = "re-save it as UTF-8"
-            findings.append(Finding("structure", "not-utf8",
-                                    f"the file is not UTF-8 (byte {data[exc.start]:#04x} at line {line}, "
-                                    f"character {column}); {hint}", table=name, file=rel, line=line))
-            continue
-        if b"\r\n" in data:
-            line = data.count(b"\n", 0, data.index(b"\r\n")) + 1
-            findings.append(Finding("structure", "crlf-line-ends",
-                                    "the file has Windows (CRLF) line ends; the corpus uses LF",
-                                    table=name, file=rel, line=line))
-    return findings
 
 
 def printable_only(pattern: str) -> bool:
