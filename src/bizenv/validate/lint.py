@@ -23,10 +23,16 @@ from ..package import Package
 from ..tables import bind, quote_ident, sql_literal, unordered
 
 NUMERIC = {"integer", "number", "year"}
-# C0/C1 controls except TAB and LF; zero-width and bidi controls; BOM inside text
-INVISIBLE = r"[\x00-\x08\x0B-\x1F\x7F-\x9F\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}-\x{2064}\x{FEFF}]"
-# whitespace that must not pad a cell: ASCII blanks and line ends, no-break and ideographic space
-EDGE_SPACE = r"[ \t\n\x0B\f\r\x{A0}\x{3000}]"
+# Invisible characters, by Unicode category rather than by a list: controls (C0 and C1, except TAB
+# and LF), format characters (Cf: zero-width, bidi controls and isolates, soft hyphen, tags, ...), line
+# and paragraph separators (Zl, Zp), private use (Co), unassigned code points (whatever falls outside
+# every assigned category), variation selectors, the combining grapheme joiner, Mongolian free variation
+# selectors and the Hangul fillers.  RE2 (DuckDB) syntax; tested code point by code point.
+INVISIBLE = (r"[\x00-\x08\x0B-\x1F\x7F-\x9F\p{Cf}\p{Co}\p{Zl}\p{Zp}\x{FE00}-\x{FE0F}\x{E0100}-\x{E01EF}"
+             r"\x{034F}\x{180B}-\x{180F}\x{115F}\x{1160}\x{3164}\x{FFA0}]|[^\p{L}\p{M}\p{N}\p{P}\p{S}\p{Z}\p{C}]")
+# whitespace that must not pad a cell: every space separator (Zs: ASCII, no-break, ideographic, em,
+# narrow no-break, Ogham, ...), tabs and line ends
+EDGE_SPACE = r"[\p{Zs}\t\n\x0B\f\r\x{85}]"
 CELL_CHECKS = [
     # (rule, SQL condition on `v`, message, applies to: "text" | "numeric")
     ("invisible-character", f"regexp_matches(v, '{INVISIBLE}')",
