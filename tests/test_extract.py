@@ -542,7 +542,7 @@ def test_extract_refuses_a_symlink_into_the_corpus(runner, pkg, tmp_path):
     link = tmp_path / "link"
     link.symlink_to(pkg / "data")
     result = runner.invoke(app, ["extract", "xianning-2019", "-p", str(pkg), "--out", str(link)])
-    assert result.exit_code == 1 and "data/ folder" in result.output
+    assert result.exit_code == 1 and "into the corpus (data)" in result.output
 
 
 def test_extract_errors_are_messages(runner, pkg):
@@ -663,6 +663,12 @@ def test_extract_reads_no_file_outside_sources(runner, pkg, tmp_path):
     path.write_text(text.replace(row, row.replace("sources/001_c8362c0dd504a55c.txt", "sources/006_link.txt")),
                     encoding="utf-8")
     result = runner.invoke(app, ["extract", "xiangyang-2020", "-p", str(pkg), "--out", str(tmp_path / "d")])
+    assert result.exit_code == 1 and "leads outside the package" in result.output
+    row2 = next(line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("xiangyang-2020,"))
+    path.write_text(path.read_text(encoding="utf-8").replace(row2, row2.replace("sources/006_link.txt", "sources/../README.md")),
+                    encoding="utf-8")
+    (pkg / "README.md").write_text("一、任务\n", encoding="utf-8")
+    result = runner.invoke(app, ["extract", "xiangyang-2020", "-p", str(pkg), "--out", str(tmp_path / "d")])
     assert result.exit_code == 1 and "not a file in sources/" in result.output
 
 
@@ -678,3 +684,13 @@ def test_pinyin_inserted_by_a_mirror_site_does_not_hide_a_label():
     d = extract_lines(lines, "x-2020", "paragraphs")
     assert units(d, 1, "lead") == ["州行政審批服務局"] and units(d, 1, "responsible") == ["州司法局"]
     assert d.rows["measures"][0]["title"] == "進(jìn)一步提升"
+
+
+def test_add_writes_only_into_the_package_own_sources_folder(runner, pkg, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(str(pkg / "sources"), str(elsewhere))
+    (pkg / "sources").symlink_to(elsewhere)
+    before = sorted(os.listdir(elsewhere))
+    result = add(runner, pkg, FIX / "xiamen-2019.txt")
+    assert result.exit_code == 1 and "sources/" in result.output
+    assert sorted(os.listdir(elsewhere)) == before

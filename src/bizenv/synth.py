@@ -38,13 +38,27 @@ def _sentence(rng: random.Random, length: int) -> str:
     return "".join(out)[:length].rstrip("，") + "。"
 
 
+MARKER = ".bizenv-synth"
+
+
+class SynthError(Exception):
+    pass
+
+
 def generate(out: Path, tasks: int, seed: int = 1, plant: bool = False, template: Path | None = None) -> dict:
     """Write a synthetic package to ``out``; return its row counts (and planted errors)."""
     rng = random.Random(seed)
     template = template or Path(__file__).resolve().parents[2]
-    if out.exists():
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise SynthError(f"{out}: exists and is not a folder; name a new folder")
+    if out.exists() and any(out.iterdir()):
+        if not (out / MARKER).is_file():
+            raise SynthError(f"{out}: the folder is not empty and was not written by bizenv synth; "
+                             "name a new or empty folder (only an earlier synthetic package is replaced)")
         shutil.rmtree(out)
-    (out / "data").mkdir(parents=True)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("written by bizenv synth; the folder is replaced by the next run\n", encoding="utf-8")
+    (out / "data").mkdir()
     (out / "sources").mkdir()
     shutil.copytree(template / "schemas", out / "schemas")
     shutil.copytree(template / "sql", out / "sql")

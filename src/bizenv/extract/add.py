@@ -132,8 +132,16 @@ def _next_source_name(sources: Path, sha: str) -> str:
     return f"{max(numbers, default=-1) + 1:03d}_{sha[:16]}.txt"
 
 
-def add(root: Path, file: Path, document_id: str, meta: dict) -> Added:
-    """Register ``file`` as document ``document_id``; ``meta`` holds the options given (None = infer)."""
+def add(pkg, file: Path, document_id: str, meta: dict) -> Added:
+    """Register ``file`` as document ``document_id``; ``meta`` holds the options given (None = infer).
+
+    Package files go through the path gate (:mod:`bizenv.paths`): documents.csv must be a
+    regular file inside the package, and the new source a new file inside ``sources/``.
+    """
+    from ..package import PackageError
+    from ..paths import PathRefused, package_file
+
+    root = pkg.root
     if not ID_RE.fullmatch(document_id):
         raise AddError(f"--id {document_id!r}: a document id is lowercase ASCII words joined by '-', "
                        "jurisdiction and year (e.g. xiamen-2019)", 2)
@@ -143,11 +151,13 @@ def add(root: Path, file: Path, document_id: str, meta: dict) -> Added:
     except ExtractError as exc:
         raise AddError(str(exc)) from None
     sha = hashlib.sha256(data).hexdigest()
-    docs_path = root / "data" / "documents.csv"
     try:
+        docs_path = pkg.path("documents")
         raw_csv = docs_path.read_bytes()
+    except PackageError as exc:
+        raise AddError(str(exc)) from None
     except OSError as exc:
-        raise AddError(f"{docs_path}: cannot be read: {exc.strerror or exc}") from None
+        raise AddError(f"{pkg.relpath('documents')}: cannot be read: {exc.strerror or exc}") from None
     text_csv = raw_csv.decode("utf-8", errors="replace")
     reader = csv.DictReader(io.StringIO(text_csv, newline=""))
     fields = reader.fieldnames or []
@@ -161,7 +171,12 @@ def add(root: Path, file: Path, document_id: str, meta: dict) -> Added:
                            f"{row.get('document_id')!r} ({row.get('source_file')})")
     sources = root / "sources"
     name = _next_source_name(sources, sha)
-    target = sources / name
+    try:  # a new file inside the package's own sources/ folder (not a link leading elsewhere)
+        target = package_file(root, f"sources/{name}", "new source file", must_exist=False)
+    except PathRefused as exc:
+        raise AddError(str(exc)) from None
+    if not sources.is_dir() or sources.is_symlink() or target.parent != sources.resolve():
+        raise AddError(f"sources/ must be a folder of the package itself (not a link): {sources}")
 
     inferred = []
     title_found = detect_title(lines)
@@ -229,10 +244,9 @@ def add(root: Path, file: Path, document_id: str, meta: dict) -> Added:
         raise AddError(f"{docs_path}: its header is not the documents table's ({', '.join(fields)})")
 
     # write: the source first (to a temporary name, then renamed), then the row; undo the source on failure
-    sources.mkdir(exist_ok=True)
     if target.exists():
         raise AddError(f"sources/{name} already exists: this file is already in the package")
-    tmp = sources / f".{name}.part"
+    tmp = target.parent / f".{name}.part"
     try:
         with open(tmp, "xb") as f:
             f.write(data)

@@ -7,35 +7,34 @@ from pathlib import Path
 
 from . import LAYOUTS
 
-PROTECTED = ("data", "schemas", "sources")
+def check_out_dir(pkg, out: Path | None, document_id: str) -> Path | str:
+    """The drafts folder through the path gate (never into the corpus), or a message saying why not.
 
+    A relative ``--out`` is taken relative to the package root, as for every output.
+    """
+    from ..paths import PathRefused, output_path
 
-def _inside(path: Path, folder: Path) -> bool:
     try:
-        path.relative_to(folder)
-        return True
-    except ValueError:
-        return False
+        folder = output_path(pkg.root, out or Path("drafts") / document_id, "--out",
+                             extra=[pkg.root / "docs" / "curation.md"])
+    except PathRefused as exc:
+        return (f"{exc} (drafts are never written into data/, schemas/ or sources/, nor anywhere else in the "
+                "corpus; choose another folder, e.g. drafts/)")
+    if folder.exists() and not folder.is_dir():
+        return f"--out {out}: {folder} exists and is not a folder"
+    return folder
 
 
-def check_out_dir(root: Path, out: Path) -> Path | str:
-    """The resolved output folder, or a message saying which rule it breaks."""
-    resolved = (out if out.is_absolute() else Path.cwd() / out).resolve()
-    root = root.resolve()
-    for name in PROTECTED:
-        if _inside(resolved, root / name):
-            return (f"--out {out}: {resolved} is inside the package's {name}/ folder; drafts are never written "
-                    f"into data/, schemas/ or sources/ (choose another folder, e.g. drafts/)")
-    if resolved.exists() and not resolved.is_dir():
-        return f"--out {out}: {resolved} exists and is not a folder"
-    return resolved
+def source_of(pkg, doc: dict) -> Path | str:
+    """The document's source file through the path gate; it must lie in the package's sources/ folder."""
+    from ..paths import PathRefused
 
-
-def source_of(root: Path, doc: dict) -> Path | str:
-    """The document's source file, which must lie in the package's sources/ folder."""
     rel = doc.get("source_file", "")
-    path = (root / rel).resolve()
-    if not rel or not _inside(path, (root / "sources").resolve()):
+    try:
+        path = pkg.source_path(rel, f"{pkg.relpath('documents')}: source_file of {doc.get('document_id')!r}")
+    except PathRefused as exc:
+        return str(exc)
+    if not path.is_relative_to((pkg.root / "sources").resolve()):
         return (f"data/documents.csv: source_file {rel!r} of {doc.get('document_id')!r} is not a file in sources/ "
                 "(only files in the package's sources/ folder are read)")
     return path
@@ -50,8 +49,12 @@ def run_extract(pkg, document_id: str, layout: str | None, out: Path | None, fai
     from . import ExtractError, extract_file
     from .units import propose
 
+    from ..package import PackageError
+
     try:
         docs = read_documents(pkg)
+    except PackageError as exc:
+        fail(str(exc))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         fail(f"{pkg.relpath('documents')}: cannot be read: {exc}")
     doc = next((d for d in docs if d.get("document_id") == document_id), None)
@@ -60,10 +63,10 @@ def run_extract(pkg, document_id: str, layout: str | None, out: Path | None, fai
     layout = layout or doc.get("layout") or "auto"
     if layout != "auto" and layout not in LAYOUTS:
         fail(f"--layout {layout!r}: one of {', '.join(LAYOUTS)}, or auto", 2)
-    folder = check_out_dir(pkg.root, out or pkg.root / "drafts" / document_id)
+    folder = check_out_dir(pkg, out, document_id)
     if isinstance(folder, str):
         fail(folder)
-    source = source_of(pkg.root, doc)
+    source = source_of(pkg, doc)
     if isinstance(source, str):
         fail(source)
     year = int(doc["year"]) if str(doc.get("year", "")).isdigit() else None
@@ -71,7 +74,7 @@ def run_extract(pkg, document_id: str, layout: str | None, out: Path | None, fai
         draft = extract_file(source, document_id, layout, year=year, merged=doc.get("merged_cells") == "true")
     except ExtractError as exc:
         fail(str(exc))
-    propose(pkg.root, draft, doc.get("jurisdiction", ""), document_id)
+    propose(pkg, draft, doc.get("jurisdiction", ""), document_id)
     columns = {name: pkg.field_names(name) for name in draft.rows if name in pkg.resources}
     try:
         draft.write(folder, columns)
@@ -86,7 +89,7 @@ def run_add(pkg, file: Path, document_id: str, meta: dict, fail, echo) -> None:
     from .add import AddError, add
 
     try:
-        added = add(pkg.root, file, document_id, meta)
+        added = add(pkg, file, document_id, meta)
     except AddError as exc:
         fail(str(exc), exc.code)
     echo(f"added {document_id}: {added.source} (sha256 {added.row['source_sha256'][:16]}…), "

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import csv
 import re
-from pathlib import Path
-
 from ..cells import clean_text
 
 OPEN_LIST = re.compile(r"(?:等(?:有关|相关|其他)?(?:单位|部门)?|及其他有关单位|及其他相关单位|及有关单位)$")
@@ -28,11 +26,17 @@ PARTY = re.compile(r"^(?:[市区县州省]委|党委)|组织部|宣传部|统战
 JUDICIAL = re.compile(r"法院|检察院")
 
 
-def _read(path: Path) -> list[dict]:
-    if not path.is_file():
+def _read(pkg, table: str) -> list[dict]:
+    """Rows of a package table read through the path gate; none if the table is absent or unreadable."""
+    from ..package import PackageError
+
+    if table not in pkg.resources:
         return []
-    with path.open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+    try:
+        with pkg.path(table).open(encoding="utf-8", newline="") as f:
+            return list(csv.DictReader(f))
+    except (PackageError, OSError, UnicodeDecodeError, csv.Error):
+        return []
 
 
 def base_name(printed: str) -> str:
@@ -56,11 +60,11 @@ def _guess_type(name: str) -> tuple[str, str, str]:
     return "government_department", "", "Type guessed from the name: check it."
 
 
-def propose(root: Path, draft, jurisdiction: str, document_id: str) -> None:
+def propose(pkg, draft, jurisdiction: str, document_id: str) -> None:
     """Fill ``draft.rows["units"]`` with proposed rows and the draft's assignments' ``unit_id``."""
-    units = _read(root / "data" / "units.csv")
-    assignments = _read(root / "data" / "assignments.csv")
-    retired = _read(root / "data" / "retired_ids.csv")
+    units = _read(pkg, "units")
+    assignments = _read(pkg, "assignments")
+    retired = _read(pkg, "retired_ids")
     by_name = {}
     for u in units:
         if u.get("jurisdiction") == jurisdiction:
