@@ -694,3 +694,14 @@ def test_add_writes_only_into_the_package_own_sources_folder(runner, pkg, tmp_pa
     result = add(runner, pkg, FIX / "xiamen-2019.txt")
     assert result.exit_code == 1 and "sources/" in result.output
     assert sorted(os.listdir(elsewhere)) == before
+
+
+def test_audit_reads_the_source_through_the_path_gate(runner, pkg, tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("一、任务\n", encoding="utf-8")
+    (pkg / "sources" / "006_link.txt").symlink_to(outside)
+    path = pkg / "data" / "documents.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("sources/001_c8362c0dd504a55c.txt", "sources/006_link.txt"),
+                    encoding="utf-8")
+    result = runner.invoke(app, ["audit", "xiangyang-2020", "-p", str(pkg)])
+    assert result.exit_code == 1 and "leads outside the package" in result.output

@@ -398,10 +398,15 @@ def audit(
     from .output import render
 
     pkg = open_package(package)
+    from .extract import ExtractError
+    from .paths import PathRefused
+
     try:
         diffs, missed = run_audit(pkg, document_id)
     except KeyError:
         fail(f"no document {document_id!r} in {pkg.relpath('documents')}")
+    except (PathRefused, ExtractError) as exc:
+        fail(str(exc))
     shown = [d for d in diffs if all_rows or not d.explained]
     columns = ["table", "key", "change", "columns", "draft", "curated", "explained"]
     typer.echo(render(columns, [tuple(getattr(d, c) for c in columns) for d in shown], fmt.value))

@@ -60,7 +60,9 @@ def audit(pkg: Package, document_id: str) -> tuple[list[Difference], list[tuple[
     if doc.empty:
         raise KeyError(document_id)
     doc = doc.iloc[0]
-    draft = extract_file(pkg.root / doc["source_file"], document_id, doc["layout"])
+    # the source through the path gate (a PathRefused is reported by the command)
+    source = pkg.source_path(doc["source_file"], f"{pkg.relpath('documents')}: source_file of {document_id!r}")
+    draft = extract_file(source, document_id, doc["layout"])
     task_notes = _curated(pkg, "tasks", document_id).set_index("task_id")["notes"]
     out: list[Difference] = []
     for table, (key, cols) in COMPARE.items():
