@@ -317,8 +317,9 @@ def extract(
         "--layout", "-l", help="paragraphs, delimited_table, column_table, inline_brackets, inline_parentheses, "
                                "narrative, or auto (default: the document's layout in documents.csv).")] = None,
     out: Annotated[Optional[Path], typer.Option(
-        "--out", "-o", help="Folder for the draft CSVs (default: drafts/DOCUMENT_ID/; never inside data/, "
-                            "schemas/ or sources/).")] = None,
+        "--out", "-o", help="Folder for the draft CSVs (default: drafts/DOCUMENT_ID/; a relative path is taken "
+                            "from the package folder; never inside data/, schemas/, sources/ or elsewhere in "
+                            "the corpus).")] = None,
 ) -> None:
     """Draft rows for every table from a document's source, plus a coverage report.
 
