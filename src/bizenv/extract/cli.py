@@ -60,9 +60,13 @@ def run_extract(pkg, document_id: str, layout: str | None, out: Path | None, fai
     doc = next((d for d in docs if d.get("document_id") == document_id), None)
     if doc is None:
         fail(f"no document {document_id!r} in {pkg.relpath('documents')} (register it first: bizenv add FILE --id ...)")
-    layout = layout or doc.get("layout") or "auto"
-    if layout != "auto" and layout not in LAYOUTS:
+    if layout is not None and layout != "auto" and layout not in LAYOUTS:
         fail(f"--layout {layout!r}: one of {', '.join(LAYOUTS)}, or auto", 2)
+    if layout is None:
+        layout = doc.get("layout") or "auto"
+        if layout not in LAYOUTS:
+            fail(f"{pkg.relpath('documents')}: layout {layout!r} of {document_id!r} is not a known layout "
+                 f"({', '.join(LAYOUTS)}); fix the row or give --layout NAME or --layout auto")
     folder = check_out_dir(pkg, out, document_id)
     if isinstance(folder, str):
         fail(folder)
