@@ -286,12 +286,16 @@ def _rows_as(lines, sep, synonyms=None):
     return out
 
 
-@pytest.mark.parametrize("sep", ["\t", "|"])
-def test_delimited_tables_with_synonym_headers(sep):
-    """The real Xianning rows, one line per row with TAB or | between cells and other header words."""
+@pytest.mark.parametrize("sep,synonyms", [
+    ("\t", {"牵头单位": "牵头部门", "责任单位": "配合单位", "完成时限": "完成时间", "工作措施": "具体措施"}),
+    ("|", {"牵头单位": "牵头部门", "责任单位": "配合单位", "完成时限": "完成时间", "工作措施": "具体措施"}),
+    ("|", {"牵头单位": "牽頭單位", "责任单位": "責任單位", "完成时限": "完成時限", "重点工作": "重點工作",
+           "主要任务": "主要任務"}),
+])
+def test_delimited_tables_with_synonym_headers(sep, synonyms):
+    """The real Xianning rows, one line per row with TAB or | between cells, other (or traditional) header words."""
     from bizenv.extract.table import extract as seed
 
-    synonyms = {"牵头单位": "牵头部门", "责任单位": "配合单位", "完成时限": "完成时间", "工作措施": "具体措施"}
     head = _xianning_head()
     lines = _rows_as(head, sep, synonyms)
     assert detect_layout(lines) == "delimited_table"
