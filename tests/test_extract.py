@@ -120,7 +120,9 @@ def test_field_lines_and_the_first_unit_is_lead_note():
         [dl] = deadlines(d, seq)
         assert (dl["raw_text"], dl["kind"], dl["due_date"], dl["source"]) == ("持续推进", "ongoing", "", "column")
     a = next(a for a in d.rows["assignments"] if a["name_as_printed"] == "市财政局")
-    assert a["source_line"] == 31
+    assert a["source_line"] == 31 and a["notes"] == ""
+    lead = next(a for a in d.rows["assignments"] if a["name_as_printed"] == "市发改委")
+    assert "first listed unit leads" in lead["notes"]  # a reading, said in the row
     assert any("first listed unit" in n for n in d.coverage.notes)
 
 
@@ -140,6 +142,7 @@ def test_label_synonyms_on_field_lines_and_a_person_line():
     resp = units(d, 1, "responsible")
     assert resp[0] == "市经信局" and "中新苏滁高新区管委会等" in resp
     assert resp[-1] == "各县、市、区政府"  # one collective reference, not three names
+    assert "one collective reference" in [a for a in d.rows["assignments"] if a["name_as_printed"] == resp[-1]][0]["notes"]
     assert not any(a["name_as_printed"] == "金力" for a in d.rows["assignments"])  # 牵头负责领导 is a person
 
 

@@ -157,13 +157,20 @@ class Writer:
         lead = split_units([(ln, t) for t, ln in clause.units["lead"]])
         resp = split_units([(ln, t) for t, ln in clause.units["responsible"]])
         lead, resp = _rejoin(lead), _rejoin(resp)
+        promoted = False
         if not lead and resp and first_is_lead:
-            lead, resp = resp[:1], resp[1:]
+            lead, resp, promoted = resp[:1], resp[1:], True
         for role, names in (("lead", lead), ("responsible", resp)):
             for position, (name, ln) in enumerate(names, start=1):
+                notes = []
+                if promoted and role == "lead":
+                    notes.append("Lead because the document says the first listed unit leads "
+                                 "(列第一位/第一责任单位为牵头单位).")
+                if "、" in name and not any(ch in name for ch in "(（"):
+                    notes.append(f"{name} read as one collective reference (its parts are no bodies alone).")
                 self.draft.rows["assignments"].append({
                     "task_id": task_id, "role": role, "position": position, "name_as_printed": name,
-                    "inherited": "false", "source_line": ln, "notes": "",
+                    "inherited": "false", "source_line": ln, "notes": " ".join(notes),
                 })
                 self.coverage.used.add(ln)
         if clause.deadlines:
