@@ -6,13 +6,15 @@ combination of recognizers (:mod:`bizenv.extract.recognize`):
 
 * ``paragraphs``: numbered paragraphs in any numbering style, with unit clauses in any
   bracket pair (labelled or in the national style without labels) and/or field lines
-  (``责任单位：…``) after them (:mod:`bizenv.extract.generic`);
+  (``责任单位：…``) after them (:mod:`bizenv.extract.generic`).  ``inline_brackets``
+  (〔牵头单位:…〕 after each task, Xiangyang) and ``inline_parentheses`` (PDF text with
+  (牵头单位:…;完成时限:…), Gedian) are names of this same reading, kept for the documents
+  registered with them;
 * ``delimited_table``: a table with TAB- or ``|``-separated cells, header mapped by labels;
 * ``column_table``: a table flattened one cell per line (TAB-opened cells); the two seed
-  header profiles are read as before, any other header is mapped by its labels;
-* ``inline_brackets`` / ``inline_parentheses`` / ``narrative``: the seed documents' own
-  readings (kept so that their curated rows still audit clean); a source of these layouts
-  that lacks their structure is read as ``paragraphs``.
+  header profiles (Xianning, Echeng) keep their readings of damaged rows, any other header
+  is mapped by its labels;
+* ``narrative``: a work summary in paragraphs (:mod:`bizenv.extract.narrative`).
 
 ``detect_layout(lines)`` picks one for ``--layout auto`` and for ``bizenv add``.
 """
@@ -103,20 +105,12 @@ def extract_lines(lines: list[str], document_id: str, layout: str, year: int | N
             draft = extract(lines, document_id)
         else:
             draft = extract_table(lines, document_id, year, merged)
-    elif layout in ("inline_brackets", "inline_parentheses"):
-        from .inline import L1, extract
-
-        if any(L1.match(line) for line in lines):
-            draft = extract(lines, document_id, layout)
-        else:
-            draft = extract_paragraphs(lines, document_id, year)
-            draft.coverage.notes.append(f"no 一、 heading for layout {layout}: read as paragraphs")
+    elif layout in ("inline_brackets", "inline_parentheses", "paragraphs"):
+        draft = extract_paragraphs(lines, document_id, year)
     elif layout == "narrative":
         from .narrative import extract
 
         draft = extract(lines, document_id)
-    elif layout == "paragraphs":
-        draft = extract_paragraphs(lines, document_id, year)
     else:
         draft = extract_table(lines, document_id, year, merged)
     if getattr(draft, "coverage", None) is None:

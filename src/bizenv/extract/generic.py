@@ -118,6 +118,7 @@ class Writer:
             if lv in self.headings:
                 parent = self.headings[lv]
                 break
+        label = label.rstrip("、.．,，")  # a heading's label is its numeral, brackets kept: 一, (一), 1
         key = parent["measure_id"] if parent else ""
         used = self.child_seqs.setdefault(key, set())
         seq = number if number and number not in used else (max(used) + 1 if used else 1)
