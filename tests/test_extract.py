@@ -703,3 +703,10 @@ def test_audit_reads_the_source_through_the_path_gate(runner, pkg, tmp_path):
                     encoding="utf-8")
     result = runner.invoke(app, ["audit", "xiangyang-2020", "-p", str(pkg)])
     assert result.exit_code == 1 and "leads outside the package" in result.output
+
+
+def test_no_internal_error_on_a_label_that_is_no_numeral():
+    """二六、 looks like an outline label but is no numeral (found by a fuzz run: the narrative reader crashed)."""
+    _run_everywhere(["一、总体要求", "二六、标题", "（二六）标题", "1、甲"])
+    _run_everywhere(["\t重点工作", "\t主要任务", "\t工作措施", "\t牵头单位", "\t责任单位", "\t完成时限", "",
+                     "\t二六、标题", "\t（二六）标题", "\t1.甲", "\tA局", "\tB局", "\t2020年6月"])

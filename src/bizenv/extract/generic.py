@@ -25,7 +25,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..cells import PAD, split_units
-from ..numerals import cn_to_int
 from .common import Draft
 from .recognize import (
     FIRST_IS_LEAD, STYLE_NAMES, Clause, deadline_rows, field_line, header_role, matching_form, numbering,

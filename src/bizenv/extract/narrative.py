@@ -33,13 +33,17 @@ def extract(lines: list[str], document_id: str) -> Draft:
         text = line.strip()
         if not text:
             continue
-        if m := L1.match(text):
+        if (m := L1.match(text)) and _numeral(m.group("label")) is None:
+            m = None  # 二六、 is no outline label: the line is read as text
+        if m:
             level1 = draft.measure(1, cn_to_int(m.group("label")), m.group("label"), m.group("title"), no)
             level2 = None
             continue
         if level1 is None:
             continue  # title, date and preamble before the first heading
         m = PAREN.match(text)
+        if m and _numeral(m.group("label").strip("（）()")) is None:
+            m = None
         if m and len(text) <= HEADING_MAX and "。" not in text:
             level2 = draft.measure(2, cn_to_int(m.group("label").strip("（）()")), m.group("label"),
                                    m.group("rest"), no, parent=level1)
@@ -54,6 +58,13 @@ def extract(lines: list[str], document_id: str) -> Draft:
         if not level1["body"] and level2 is None and not text.startswith(("附件", "相关文档", "•", "./")):
             level1.update(body=text, body_line=no)
     return draft.finish()
+
+
+def _numeral(label: str) -> int | None:
+    try:
+        return cn_to_int(label)
+    except (ValueError, KeyError):
+        return None
 
 
 def _deadlines(draft: Draft, task_id: str, text: str, line: int) -> None:

@@ -91,7 +91,10 @@ class Outline:
     def heading(self, level: int, label: str, title: str, line: int, number: int | None = None) -> None:
         key = (level, label, self.current[1]["measure_id"] if level == 2 and self.current[1] else None)
         if key not in self.seen:
-            seq = number if number is not None else cn_to_int(label.strip("（）()"))
+            try:
+                seq = number if number is not None else cn_to_int(label.strip("（）()"))
+            except (ValueError, KeyError):  # 二六、 is no numeral: the heading takes the next free number
+                seq = len(self.seen) + 1
             self.seen[key] = self.draft.measure(level, seq, label, title, line,
                                                 parent=self.current[1] if level == 2 else None)
         self.current[level] = self.seen[key]
