@@ -710,3 +710,19 @@ def test_no_internal_error_on_a_label_that_is_no_numeral():
     _run_everywhere(["一、总体要求", "二六、标题", "（二六）标题", "1、甲"])
     _run_everywhere(["\t重点工作", "\t主要任务", "\t工作措施", "\t牵头单位", "\t责任单位", "\t完成时限", "",
                      "\t二六、标题", "\t（二六）标题", "\t1.甲", "\tA局", "\tB局", "\t2020年6月"])
+
+
+def test_add_infers_what_the_title_and_the_registry_say(runner, pkg, tmp_path):
+    source = tmp_path / "xianning.txt"
+    source.write_text("咸宁市2021年优化营商环境工作要点\n一、任务\n1.推进改革。（市发改委负责）\n", encoding="utf-8")
+    result = runner.invoke(app, ["add", str(source), "--id", "xianning-2021", "-p", str(pkg),
+                                 "--title-en", "Key points of Xianning for 2021"])
+    assert result.exit_code == 0, result.output
+    with (pkg / "data" / "documents.csv").open(encoding="utf-8", newline="") as f:
+        row = list(csv.DictReader(f))[-1]
+    assert (row["jurisdiction"], row["province"], row["jurisdiction_en"], row["admin_level"], row["year"],
+            row["title_line"]) == ("咸宁市", "湖北省", "Xianning", "prefecture", "2021", "1")
+    assert "detected jurisdiction: 咸宁市" in result.output
+    result = runner.invoke(app, ["add", str(FIX / "xiangxi-2020-trad.txt"), "--id", "xiangxi-2020", "-p", str(pkg)])
+    assert result.exit_code == 2 and "cannot infer --title-en, --jurisdiction-en, --province" in result.output
+    assert "jurisdiction: 湘西自治州" in result.output

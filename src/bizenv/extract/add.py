@@ -113,6 +113,24 @@ def title_continues(lines: list[str], line: int) -> int | None:
     return None
 
 
+PLACE = re.compile(r"^(?P<place>[\u4e00-\u9fff]{1,10}?(?:自治州|自治县|省|市|县|区|州|旗|盟))")
+LEVEL_OF_SUFFIX = (("省", "province"), ("自治州", "prefecture"), ("州", "prefecture"), ("盟", "prefecture"),
+                   ("市", "prefecture"), ("自治县", "county"), ("县", "county"), ("旗", "county"), ("区", "district"))
+
+
+def guess_place(title: str, lines: list[str]) -> str | None:
+    """The jurisdiction a title or an issuing line names first (厦门市…, 湘西自治州…, 咸安区人民政府)."""
+    from .recognize import matching_form
+
+    candidates = [title] + [line.strip(" \t\u3000\r") for line in lines[:40]
+                            if re.search(r"(人民政府|政府办公室|政府办公厅)", matching_form(line))]
+    for text in candidates:
+        m = PLACE.match(text)
+        if m and not re.match(r"^(关于|印发|进一步|深化|优化|省人民|市人民|县人民|区人民)", m.group("place")):
+            return m.group("place")
+    return None
+
+
 def guess_doc_type(title: str) -> str:
     from .recognize import matching_form
 
@@ -212,6 +230,24 @@ def add(pkg, file: Path, document_id: str, meta: dict) -> Added:
         if m:
             year = int(m.group(1))
             inferred.append(f"year: {year}")
+    if not meta.get("jurisdiction"):
+        place = guess_place(title or "", lines)
+        if place:
+            meta = {**meta, "jurisdiction": place}
+            inferred.append(f"jurisdiction: {place} (from the title or the issuing line)")
+    if meta.get("jurisdiction") and not meta.get("province"):
+        known = next((r for r in existing if r.get("jurisdiction") == meta["jurisdiction"] and r.get("province")), None)
+        if known or meta["jurisdiction"].endswith("省"):
+            meta = {**meta, "province": known["province"] if known else meta["jurisdiction"]}
+            inferred.append(f"province: {meta['province']}")
+        if known and not meta.get("jurisdiction_en"):
+            meta = {**meta, "jurisdiction_en": known.get("jurisdiction_en")}
+            inferred.append(f"jurisdiction_en: {meta['jurisdiction_en']} (as documents of {meta['jurisdiction']} have it)")
+    if meta.get("jurisdiction") and not meta.get("admin_level"):
+        level = next((lv for suffix, lv in LEVEL_OF_SUFFIX if meta["jurisdiction"].endswith(suffix)), None)
+        if level:
+            meta = {**meta, "admin_level": level}
+            inferred.append(f"admin_level: {level} (from the name's ending; a county-level city is 'county')")
     doc_type = meta.get("doc_type")
     if not doc_type and title:
         doc_type = guess_doc_type(title)
@@ -231,9 +267,10 @@ def add(pkg, file: Path, document_id: str, meta: dict) -> Added:
                "doc_type": "--doc-type", "year": "--year", "title_line": "--title-line"}
     missing = [opt for key, opt in options.items() if not row[key]]
     if missing:
+        detected = ("; detected so far: " + "; ".join(inferred)) if inferred else ""
         raise AddError("cannot infer " + ", ".join(missing) + " from the file: give them as options, e.g. "
                        "--jurisdiction 厦门市 --jurisdiction-en Xiamen --province 福建省 --admin-level prefecture "
-                       "--title-en 'Measures of Xiamen ...' (documents.csv requires them)", 2)
+                       "--title-en 'Measures of Xiamen ...' (documents.csv requires them)" + detected, 2)
     if row["admin_level"] not in ADMIN_LEVELS:
         raise AddError(f"--admin-level {row['admin_level']!r}: one of {', '.join(ADMIN_LEVELS)}", 2)
     if row["doc_type"] not in DOC_TYPES:
