@@ -387,7 +387,20 @@ def test_auto_layout_of_the_seed_tables():
         lines = (ROOT / "sources" / name).read_text(encoding="utf-8").split("\n")
         assert detect_layout(lines) == "column_table"
     for path in FIXTURES:
-        assert detect_layout(path.read_text(encoding="utf-8").split("\n")) == "paragraphs"
+        expected = "column_table" if path.name == "shanghai-2020.txt" else "paragraphs"
+        assert detect_layout(path.read_text(encoding="utf-8").split("\n")) == expected, path.name
+
+
+def test_a_table_copied_one_cell_per_line_without_separators():
+    """Shanghai, 2020: a web table with one cell per line, rows starting at their number; header words
+    it cannot map (条例规定) are kept as unmapped columns."""
+    d = draft_of("shanghai-2020.txt")
+    assert d.layout == "column_table"
+    t = task(d, 1)
+    assert (t["label"], t["text"], t["source_line"]) == ("1", "建立推进机制", 28)
+    assert units(d, 1, "responsible") == ["市发改委等"] and units(d, 1, "lead") == []
+    assert any("more lines than the header has columns" in n for n in d.coverage.notes)
+    assert any(line == 18 and "before the table header" in reason for line, _, reason in unplaced(d))
 
 
 # --- CLI: add and extract --------------------------------------------------------------------------------------

@@ -80,6 +80,11 @@ def detect_layout(lines: list[str]) -> str:
     if delimited or any(line.count("|") >= 2 for line in lines):
         if find_header(table_rows(lines)):
             return "delimited_table"
+    from .generic import cell_line_rows
+
+    rows = cell_line_rows(lines)
+    if rows is not None and find_header(rows):
+        return "column_table"  # one cell per line, rows numbered 1, 2, 3 ...
     return "paragraphs"
 
 

@@ -496,6 +496,10 @@ def table_rows(lines: list[str]) -> list[list[dict]]:
         if row:
             rows.append(row)
         return rows
+    if not delimited and not any("|" in line for line in lines):
+        by_lines = cell_line_rows(lines)
+        if by_lines is not None:
+            return by_lines
     rows = []
     for no, line in enumerate(lines, start=1):
         stripped = line.strip(PAD + "\r")
@@ -510,6 +514,57 @@ def table_rows(lines: list[str]) -> list[list[dict]]:
         else:
             cells = [stripped]
         rows.append([{"line": no, "pieces": [(no, c)], "tab": True} for c in cells])
+    return rows
+
+
+def cell_line_rows(lines: list[str]) -> list[list[dict]] | None:
+    """A table copied from a web page with one cell per line and no separators at all.
+
+    The header is a run of lines that are column labels, starting with 序号; each row starts
+    at a line holding just the next number (1, 2, 3 ...).  A row with more lines than
+    columns keeps its extra lines in its last cell (the extractor notes it); None when
+    there is no such header.
+    """
+    from .recognize import header_role
+
+    texts = [line.strip(PAD + "\r") for line in lines]
+    start = None
+    for i, t in enumerate(texts):
+        if header_role(t) == "seq":
+            j = i + 1
+            # the header run: short label-like lines (a column it cannot name, 条例规定, is kept unmapped)
+            while j < len(texts) and texts[j] and len(texts[j]) <= 24 and not texts[j].isdigit() \
+                    and not re.search(r"[。；;]", texts[j]) and header_role(texts[j]) != "seq":
+                j += 1
+            roles = {header_role(x) for x in texts[i + 1:j]}
+            if j - i >= 3 and "task" in roles and roles & {"lead", "responsible", "deadline"}:
+                start, stop = i, j
+                break
+    if start is None:
+        return None
+
+    def cell(no: int) -> dict:
+        return {"line": no, "pieces": [(no, lines[no - 1].strip(PAD + "\r"))], "tab": True}
+
+    width = stop - start
+    rows = [[cell(no) for no in range(1, start + 1) if texts[no - 1]]] if any(texts[:start]) else []
+    rows.append([cell(no) for no in range(start + 1, stop + 1)])
+    expected, current = 1, None
+    for no in range(stop + 1, len(lines) + 1):
+        t = texts[no - 1]
+        if not t:
+            continue
+        if t == str(expected):
+            current = [cell(no)]
+            rows.append(current)
+            expected += 1
+        elif current is None:
+            rows.append([cell(no)])
+        elif len(current) < width:
+            current.append(cell(no))
+        else:
+            current[-1]["pieces"].append((no, lines[no - 1].strip(PAD + "\r")))
+            current[-1]["overflow"] = True
     return rows
 
 
@@ -632,6 +687,10 @@ def extract_table(lines: list[str], document_id: str, year: int | None = None, m
                     clause.deadlines = clause.deadlines or c.deadlines
                     body = body[:start]
         task_id = w.task(label, body.strip(PAD + "\n"), cells[task_col]["line"], clause)
+        w.coverage.items["table rows"] += 1
+        if any(c.get("overflow") for c in row):
+            w.coverage.notes.append(f"line {row[0]['line']}: the row has more lines than the header has columns; "
+                                    "the extra lines were kept in its last cell: check which cell they belong to")
         inherited_roles = {r for r in ("lead", "responsible") if r in col and cells[col[r]] is not None
                            and not _text(cells[col[r]]) and merged and filled[r] is not None}
         if inherited_roles or (merged and dcell is not None and not _text(dcell) and filled["deadline"] is not None):

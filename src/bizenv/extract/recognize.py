@@ -431,7 +431,7 @@ HEADER_WORDS: dict[str, tuple[str, ...]] = {
              "任务内容", "工作内容", "重点工作", "政策措施", "工作举措", "任务举措", "举措", "措施", "任务", "事项", "内容",
              "工作目标", "目标任务", "具体内容", "政策内容"),
     "lead": LABELS["lead"],
-    "responsible": LABELS["responsible"] + ("责任单位（部门）",),
+    "responsible": LABELS["responsible"] + ("责任单位（部门）", "对口部门", "实施单位", "承办单位"),
     "deadline": LABELS["deadline"],
     "notes": ("备注", "说明"),
     "person": LABELS["person"],
