@@ -739,3 +739,13 @@ def test_add_infers_what_the_title_and_the_registry_say(runner, pkg, tmp_path):
     result = runner.invoke(app, ["add", str(FIX / "xiangxi-2020-trad.txt"), "--id", "xiangxi-2020", "-p", str(pkg)])
     assert result.exit_code == 2 and "cannot infer --title-en, --jurisdiction-en, --province" in result.output
     assert "jurisdiction: 湘西自治州" in result.output
+
+
+def test_add_checks_a_given_title_against_the_file(runner, pkg):
+    result = add(runner, pkg, FIX / "xiamen-2019.txt", extra=["--title", "厦门市聚焦企业关切进一步落实"])
+    assert result.exit_code == 0, result.output
+    with (pkg / "data" / "documents.csv").open(encoding="utf-8", newline="") as f:
+        row = list(csv.DictReader(f))[-1]
+    assert (row["title"], row["title_line"]) == ("厦门市聚焦企业关切进一步落实", "19")
+    result = add(runner, pkg, FIX / "lishan-2023.txt", doc_id="lishan-2023", extra=["--title", "不在文中的标题"])
+    assert result.exit_code == 2 and "not printed verbatim" in result.output

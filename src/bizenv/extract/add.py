@@ -179,8 +179,10 @@ def add(pkg, file: Path, document_id: str, meta: dict) -> Added:
     text_csv = raw_csv.decode("utf-8", errors="replace")
     reader = csv.DictReader(io.StringIO(text_csv, newline=""))
     fields = reader.fieldnames or []
-    existing = list(reader)
-    for n, row in enumerate(existing, start=2):
+    existing = []
+    for row in reader:
+        n = reader.line_num  # the line the row ends on
+        existing.append(row)
         if row.get("document_id") == document_id:
             raise AddError(f"data/documents.csv, line {n}: document {document_id!r} is already registered "
                            "(choose another --id)")
@@ -197,23 +199,26 @@ def add(pkg, file: Path, document_id: str, meta: dict) -> Added:
         raise AddError(f"sources/ must be a folder of the package itself (not a link): {sources}")
 
     inferred = []
-    title_found = detect_title(lines)
     title = meta.get("title")
     title_line = meta.get("title_line")
-    if title_found and not title_line:
-        title_line = title_found[0]
-        if not title:
-            title = title_found[1]
+    if title:  # a title given must be printed on its line
+        if title_line is None:  # the line that is the title, else the first that holds it
+            title_line = next((i for i, line in enumerate(lines, start=1) if line.strip(" \t\u3000\r") == title),
+                              next((i for i, line in enumerate(lines, start=1) if title in line), None))
+        if title_line is None or not (1 <= title_line <= len(lines)) or title not in lines[title_line - 1]:
+            raise AddError(f"--title {title!r} is not printed verbatim on "
+                           + (f"line {title_line}" if title_line else "any line") + " of the file: give the title "
+                           "as printed on one line (and --title-line N)", 2)
+    else:
+        title_found = detect_title(lines) if title_line is None else (
+            (title_line, lines[title_line - 1].strip(" \t\u3000\r")) if 1 <= title_line <= len(lines) else None)
+        if title_found:
+            title_line, title = title_found
             inferred.append(f"title (line {title_line}): {title}")
             before = title_continues(lines, title_line)
             if before:
                 inferred.append(f"the title may begin on line {before} ({lines[before - 1].strip()}): the row "
                                 f"holds line {title_line} only, as the validator checks one line; say so in notes")
-        else:
-            inferred.append(f"title line: {title_line}")
-    elif not title_line and title:
-        hit = next((i for i, line in enumerate(lines, start=1) if title[:10] and title[:10] in line), None)
-        title_line = hit
     layout = meta.get("layout") or "auto"
     from . import LAYOUTS
 
