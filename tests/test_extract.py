@@ -749,3 +749,13 @@ def test_add_checks_a_given_title_against_the_file(runner, pkg):
     assert (row["title"], row["title_line"]) == ("厦门市聚焦企业关切进一步落实", "19")
     result = add(runner, pkg, FIX / "lishan-2023.txt", doc_id="lishan-2023", extra=["--title", "不在文中的标题"])
     assert result.exit_code == 2 and "not printed verbatim" in result.output
+
+
+def test_a_heading_printed_again_in_a_table_is_the_same_heading():
+    lines = ["序号\t重点工作\t重点任务\t牵头单位\t完成时限",
+             "1\t一、优化政务服务\t推进甲。\tA局\t2022年6月底",
+             "2\t一、优化政务服务\t推进乙。\tB局\t2022年9月底"]
+    d = extract_lines(lines, "x-2022", "delimited_table")
+    assert [(m["label"], m["title"]) for m in d.rows["measures"]] == [("一", "优化政务服务")]
+    assert [t["measure_id"] for t in d.rows["tasks"]] == ["x-2022-s1", "x-2022-s1"]
+    assert [x["due_date"] for x in d.rows["deadlines"]] == ["2022-06-30", "2022-09-30"]

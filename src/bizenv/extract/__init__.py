@@ -71,7 +71,7 @@ def decode_source(data: bytes, name: str) -> list[str]:
 
 def detect_layout(lines: list[str]) -> str:
     """The layout whose recognizers fit the source best."""
-    from .generic import field_line, find_header, matching_form, table_rows, trailing_clauses
+    from .generic import find_header, table_rows
 
     delimited = any(re.search(r"[^\t]\t", line) for line in lines)
     if not delimited and any(line.startswith("\t") for line in lines):

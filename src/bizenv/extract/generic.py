@@ -415,7 +415,8 @@ def extract_paragraphs(lines: list[str], document_id: str, year: int | None = No
             title, sep, rest = text_raw.partition("。")
             title = title.strip(PAD + "\n")
             rest = rest.strip(PAD + "\n")
-            label = p.raw[len(p.raw) - len(p.raw.lstrip(PAD)):][:len(num.label)]
+            lead_pad = len(p.norm) - len(p.norm.lstrip(PAD))
+            label = p.raw[lead_pad:lead_pad + len(num.label)]
             last_heading_only = w.heading(level, num.number, label, title, p.line, body=rest,
                                           body_line=p.line if rest else None)
             for no, _ in p.lines:
@@ -439,10 +440,8 @@ def extract_paragraphs(lines: list[str], document_id: str, year: int | None = No
             continue
         last_heading_only = None
         start_text = num.end if num else len(p.raw) - len(p.raw.lstrip(PAD))
-        label = p.raw[start_text - (num.end - (len(p.norm) - len(p.norm.lstrip(PAD)))):][:len(num.label)] if num else ""
-        if num:
-            lead_pad = len(p.norm) - len(p.norm.lstrip(PAD))
-            label = p.raw[lead_pad:lead_pad + len(num.label)]
+        lead_pad = len(p.norm) - len(p.norm.lstrip(PAD))
+        label = p.raw[lead_pad:lead_pad + len(num.label)] if num else ""  # as printed (traditional too)
         cut = len(p.raw)
         clause = None
         for start, c, content in found:  # last first
@@ -652,9 +651,8 @@ def extract_table(lines: list[str], document_id: str, year: int | None = None, m
             label = t[:len(num.label)] if num else ""
             title = t[num.end:] if num else t
             title = title.partition("。")[0].strip(PAD + "\n") if num else title.strip(PAD)
-            key = (level, t)
-            current = w.headings.get(level)
-            if current is None or current["title"] != title.strip() or current["label"] != label:
+            current = w.headings.get(level)  # a heading printed again (page break, merged cell) is the same one
+            if current is None or current["title"] != title.strip() or current["label"] != label.rstrip("、.．,，"):
                 w.heading(level, num.number if num else None, label, title.strip(), cell["line"])
         t = _text(cells[task_col])
         if not t:
