@@ -451,6 +451,42 @@ def _(F):
 
 # --- units and documents --------------------------------------------------------------------------------
 
+@rule("assignment-unit-form", "assignments", "name_as_printed",
+      "name_as_printed (less a trailing 等 phrase and PDF spaces) is not a recorded form of unit_id: correct "
+      "unit_id, or record the form in data/unit_aliases.csv")
+def _(F):
+    from ..cells import unit_form_sql
+
+    forms = (f"LEFT JOIN (SELECT DISTINCT unit_id, {q('form')} FROM unit_aliases) f "
+             f"ON f.unit_id = t.unit_id AND f.{q('form')} = {unit_form_sql('t.name_as_printed')} ")
+    return F["assignments"].sql("t.unit_id IS NULL OR t.name_as_printed IS NULL OR f.unit_id IS NOT NULL", joins=forms)
+
+
+@rule("assignment-unit-jurisdiction", "assignments", "unit_id",
+      "the unit belongs to another jurisdiction: a document assigns units of its own jurisdiction or of one above it "
+      "(鄂州市 for 鄂州市鄂城区, or the province)")
+def _(F):
+    joins = F.task_and_document([], ["jurisdiction", "province"]) + F.first("units", "unit_id", ["jurisdiction"], "u",
+                                                                            "t.unit_id")
+    # jurisdictions are written from the top down (鄂州市鄂城区), so one above a document's is a leading part of it
+    return F["assignments"].sql("u.jurisdiction IS NULL OR d.jurisdiction IS NULL OR u.jurisdiction = d.province "
+                                "OR starts_with(d.jurisdiction, u.jurisdiction)", joins=joins)
+
+
+@rule("unit-name-recorded", "units", "name", "the unit's name is not in data/unit_aliases.csv with derivation name")
+def _(F):
+    names = ("LEFT JOIN (SELECT DISTINCT unit_id, form FROM unit_aliases WHERE derivation = 'name') f "
+             "ON f.unit_id = t.unit_id AND f.form = t.name ")
+    return F["units"].sql("f.unit_id IS NOT NULL", joins=names)
+
+
+@rule("unit-alias-name", "unit_aliases", "derivation",
+      "derivation name is for the unit's registry name (units.name), and only for it")
+def _(F):
+    joins = F.first("units", "unit_id", ["name"], "u", "t.unit_id")
+    return F["unit_aliases"].sql("u.name IS NULL OR (t.derivation = 'name') = (t.form = u.name)", joins=joins)
+
+
 @rule("unit-name-unique", "units", "name", "two registry rows share a name in one jurisdiction")
 def _(F):
     return ~F["units"][["jurisdiction", "name"]].duplicated(keep=False)
