@@ -416,6 +416,27 @@ def _(F):
     return ~measured.fillna(False) | (codes <= 1)
 
 
+def numeral_sql(value: str) -> str:
+    """SQL for the Chinese numeral of an integer 0-99 (0 -> 零, 4 -> 四, 12 -> 十二, 24 -> 二十四)."""
+    digits = "'一二三四五六七八九'"
+    units = f"CASE WHEN {value} % 10 = 0 THEN '' ELSE substr({digits}, {value} % 10, 1) END"
+    return (f"CASE WHEN {value} = 0 THEN '零' WHEN {value} < 10 THEN substr({digits}, {value}, 1) "
+            f"WHEN {value} < 20 THEN '十' || {units} ELSE substr({digits}, {value} // 10, 1) || '十' || {units} END")
+
+
+@rule("target-numeral", "targets", "value",
+      "value_status numeral: value must be a whole number 0-99 whose Chinese numeral is printed in the quote next to "
+      "unit_raw (四枚 -> 4, 零费用 -> 0, 第三 -> 3; 两 for 2)")
+def _(F):
+    n = "CAST(t.value AS INTEGER)"
+    forms = f"[{numeral_sql(n)}] || CASE WHEN {n} = 2 THEN ['两'] ELSE [] END"
+    adjacent = ("list_bool_or(list_transform(f, lambda x: contains(t.quote, x || t.unit_raw) "
+                "OR contains(t.quote, t.unit_raw || x)))")
+    return F["targets"].sql(
+        "t.value_status IS DISTINCT FROM 'numeral' OR coalesce(t.value = floor(t.value) AND t.value BETWEEN 0 AND 99 "
+        f"AND list_transform([{forms}], lambda f: {adjacent})[1], false)")
+
+
 @rule("target-as-of", "targets", "as_of_date",
       "as_of_date needs as_of_raw, belongs to reported figures, and must not be after the document's date")
 def _(F):
