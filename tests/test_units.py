@@ -118,3 +118,16 @@ def test_every_unit_form_is_printed_or_is_a_registry_name():
     printed = {(a["unit_id"], unit_form(a["name_as_printed"])) for a in read("assignments")}
     names = {(u["unit_id"], u["name"]) for u in read("units")}
     assert {(r["unit_id"], r["form"]) for r in read("unit_aliases")} <= printed | names
+
+
+def test_a_form_recorded_for_two_units_of_one_city_is_rejected(pkg):
+    """Recording 市交通运输局 as a form of 市住建局 would hide the wrong unit: the form points to two units."""
+    aliases = table(pkg, "unit_aliases")
+    aliases.rows.append(dict(unit_id="xianning-u012", form="市交通运输局", derivation="variant", notes="wrong"))
+    aliases.save()
+    found = findings(pkg, ["structure", "rules"])
+    rows = sorted(r for _, r, _ in at(found, "unit-alias-unambiguous"))
+    first = aliases.row_number(aliases.find(unit_id="xianning-u007", form="市交通运输局"))
+    assert rows == [first, len(aliases.rows) + 1]
+    # the same form in two cities is fine (市市场监管局 of Xianning and of Xiangyang)
+    assert len([r for r in aliases.rows if r["form"] == "市市场监管局"]) == 2

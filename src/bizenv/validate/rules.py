@@ -508,6 +508,14 @@ def _(F):
     return F["unit_aliases"].sql("u.name IS NULL OR (t.derivation = 'name') = (t.form = u.name)", joins=joins)
 
 
+@rule("unit-alias-unambiguous", "unit_aliases", "form",
+      "the same form is recorded for two units of one jurisdiction: a printed name must point to one unit")
+def _(F):
+    joins = F.first("units", "unit_id", ["jurisdiction"], "u", "t.unit_id")
+    return F["unit_aliases"].sql(f"count(*) OVER (PARTITION BY u.jurisdiction, t.{q('form')}) = 1", joins=joins,
+                                 window=True)
+
+
 @rule("unit-name-unique", "units", "name", "two registry rows share a name in one jurisdiction")
 def _(F):
     return ~F["units"][["jurisdiction", "name"]].duplicated(keep=False)
