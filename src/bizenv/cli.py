@@ -64,15 +64,19 @@ def fail(message: str, code: int = 1) -> None:
 
 def write_or_check(pkg, files: dict[str, bytes], check: bool, command: str) -> None:
     """Write generated files (paths relative to the package), or with ``check`` fail if any differs."""
+    paths = {name: gated_output(pkg, name, f"bizenv {command} output") for name in files}
+    for name, path in paths.items():
+        if path.is_dir():
+            fail(f"{name}: is a folder; name the file to write", 2)
     stale = [name for name, content in files.items()
-             if not (pkg.root / name).exists() or (pkg.root / name).read_bytes() != content]
+             if not paths[name].exists() or paths[name].read_bytes() != content]
     if check:
         if stale:
             fail(f"out of date: {', '.join(stale)} (run bizenv {command})")
         typer.echo(f"up to date: {', '.join(sorted(files))}")
         return
     for name, content in files.items():
-        path = gated_output(pkg, name, f"bizenv {command} output")
+        path = paths[name]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
     typer.echo(f"wrote {', '.join(sorted(files))}")
@@ -606,37 +610,38 @@ def cookbook(
 
 def main() -> None:
     """Entry point: never show a traceback for an unexpected error unless BIZENV_DEBUG is set."""
+    try:
+        app()
+    except Exception as exc:  # last line of defence
+        if os.environ.get("BIZENV_DEBUG"):
+            raise
+        code, message = outcome(exc)
+        typer.echo(f"bizenv: {message}", err=True)
+        sys.exit(code)
+    except KeyboardInterrupt:
+        typer.echo("bizenv: interrupted", err=True)
+        sys.exit(130)
+
+
+def outcome(exc: BaseException) -> tuple[int, str]:
+    """The exit code and the one-line message for an exception that reached the entry point."""
     from .package import PackageError
     from .paths import PathRefused, shown
     from .tables import SettingError
 
-    try:
-        app()
-    except SettingError as exc:
-        typer.echo(f"bizenv: {shown(exc)}", err=True)
-        sys.exit(2)
-    except (PathRefused, PackageError) as exc:
-        typer.echo(f"bizenv: {shown(exc)}", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        typer.echo("bizenv: interrupted", err=True)
-        sys.exit(130)
-    except Exception as exc:  # last line of defence
-        if os.environ.get("BIZENV_DEBUG"):
-            raise
-        if type(exc).__name__ == "OutOfMemoryException":  # duckdb's, named without importing duckdb
-            from .tables import MEMORY_LIMIT
+    if isinstance(exc, SettingError):
+        return 2, shown(exc)
+    if isinstance(exc, (PathRefused, PackageError)):
+        return 1, shown(exc)
+    if isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "InterruptException":
+        return 130, "interrupted"
+    if type(exc).__name__ == "OutOfMemoryException":  # duckdb's, named without importing duckdb
+        from .tables import MEMORY_LIMIT
 
-            limit = os.environ.get("BIZENV_MEMORY_LIMIT", MEMORY_LIMIT)
-            typer.echo(f"bizenv: DuckDB needs more memory than BIZENV_MEMORY_LIMIT={limit} allows "
-                       f"({str(exc).splitlines()[0]}); set a larger BIZENV_MEMORY_LIMIT", err=True)
-            sys.exit(2)
-        if type(exc).__name__ == "InterruptException":
-            typer.echo("bizenv: interrupted", err=True)
-            sys.exit(130)
-        if isinstance(exc, OSError) and exc.filename is not None:
-            typer.echo(f"bizenv: {shown(exc.filename)}: {exc.strerror}", err=True)
-            sys.exit(1)
-        typer.echo(f"bizenv: internal error (a bug; please report it with BIZENV_DEBUG=1 output): "
-                   f"{type(exc).__name__}: {shown(exc)}", err=True)
-        sys.exit(3)
+        limit = os.environ.get("BIZENV_MEMORY_LIMIT", MEMORY_LIMIT)
+        return 2, (f"DuckDB needs more memory than BIZENV_MEMORY_LIMIT={limit} allows "
+                   f"({str(exc).splitlines()[0]}); set a larger BIZENV_MEMORY_LIMIT")
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return 1, f"{shown(exc.filename)}: {exc.strerror}"
+    return 3, (f"internal error (a bug; please report it with the output of BIZENV_DEBUG=1): "
+               f"{type(exc).__name__}: {shown(exc)}")

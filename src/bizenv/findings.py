@@ -72,7 +72,9 @@ def render_text(findings: list[Finding], summary: dict[str, int]) -> str:
 
 
 def render_json(findings: list[Finding], summary: dict[str, int]) -> str:
-    return json.dumps(
+    from .paths import json_safe
+
+    return json_safe(json.dumps(
         {
             "valid": not any(f.severity == "error" for f in findings),
             "errors": sum(1 for f in findings if f.severity == "error"),
@@ -81,4 +83,4 @@ def render_json(findings: list[Finding], summary: dict[str, int]) -> str:
         },
         ensure_ascii=False,
         indent=2,
-    )
+    ))

@@ -44,7 +44,10 @@ def _jsonable(value):
 
 def render(columns: list[str], rows: list[tuple], fmt: str = "table", max_width: int = 60) -> str:
     if fmt == "json":
-        return json.dumps([{c: _jsonable(v) for c, v in zip(columns, r)} for r in rows], ensure_ascii=False, indent=2)
+        from .paths import json_safe
+
+        return json_safe(json.dumps([{c: _jsonable(v) for c, v in zip(columns, r)} for r in rows],
+                                    ensure_ascii=False, indent=2))
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")

@@ -47,6 +47,11 @@ def shown(path: object) -> str:
                            text)
 
 
+def json_safe(text: str) -> str:
+    """JSON text with C1 controls and bidirectional overrides written as \\u escapes (still the same JSON)."""
+    return UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def package_file(root: Path, relative: object, what: str, max_bytes: int = MAX_DATA_BYTES,
                  must_exist: bool = True) -> Path:
     """The real path of a file that package content names, or :class:`PathRefused`.

@@ -65,7 +65,8 @@ def generate(out: Path, tasks: int, seed: int = 1, plant: bool = False, template
     for name in ("indicators", "measurement_units"):
         shutil.copyfile(template / "data" / f"{name}.csv", out / "data" / f"{name}.csv")
     indicators = [r["indicator_id"] for r in csv.DictReader(open(template / "data" / "indicators.csv", encoding="utf-8"))]
-    rows = {n: [] for n in ("documents", "measures", "tasks", "units", "assignments", "deadlines", "targets")}
+    rows = {n: [] for n in ("documents", "measures", "tasks", "units", "unit_aliases", "assignments", "deadlines",
+                            "targets")}
     n_docs = max(1, -(-tasks // TASKS_PER_DOC))
     for d in range(n_docs):
         doc_id = f"synth{d:06d}-2021"
@@ -84,6 +85,7 @@ def generate(out: Path, tasks: int, seed: int = 1, plant: bool = False, template
                               name_en=f"Synthetic city {d} bureau {u + 1}", function="other", parent_unit_id="",
                               notes=""))
         rows["units"] += units
+        rows["unit_aliases"] += [dict(unit_id=u["unit_id"], form=u["name"], derivation="name", notes="") for u in units]
         n_tasks = min(TASKS_PER_DOC, tasks - d * TASKS_PER_DOC)
         per_measure = max(1, -(-n_tasks // MEASURES_PER_DOC))
         for t in range(1, n_tasks + 1):

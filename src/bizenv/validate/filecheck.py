@@ -156,6 +156,9 @@ def first_problem(path, n_fields: int) -> tuple[int, str, str]:
                     return start, "cell-count", f"line {start} has {len(row)} cells, the header has {n_fields}: {fix}"
                 if not row:
                     return start, "blank-row", f"line {start} is empty; remove it"
+                if sum(map(len, row)) * 4 >= MAX_CELL and len(",".join(row).encode("utf-8")) >= MAX_CELL:
+                    return start, "cell-too-large", (f"the row starting on line {start} is longer than "
+                                                     f"{MAX_CELL >> 20} MB, the limit for one row")
                 start = reader.line_num + 1
     except csv.Error as exc:
         text = str(exc)
