@@ -64,7 +64,7 @@ def fail(message: str, code: int = 1) -> None:
 
 def write_or_check(pkg, files: dict[str, bytes], check: bool, command: str) -> None:
     """Write generated files (paths relative to the package), or with ``check`` fail if any differs."""
-    paths = {name: gated_output(pkg, name, f"bizenv {command} output") for name in files}
+    paths = {name: gated_output(pkg, name, f"bizenv {command} output", command) for name in files}
     for name, path in paths.items():
         if path.is_dir():
             fail(f"{name}: is a folder; name the file to write", 2)
@@ -102,12 +102,17 @@ def open_package(path: Optional[Path], check: bool = True):
     return pkg
 
 
-def gated_output(pkg, path, what: str) -> Path:
+# generated files that live among the corpus files: written only by their own command
+GENERATED = {"expectations": ("validation/expectations.json",)}
+
+
+def gated_output(pkg, path, what: str, command: str = "") -> Path:
     """An output path checked by the path gate (never into the corpus), or exit 1."""
     from .paths import PathRefused, output_path
 
     try:
-        return output_path(pkg.root, path, what, extra=[pkg.root / "docs" / "curation.md"])
+        return output_path(pkg.root, path, what, extra=[pkg.root / "docs" / "curation.md"],
+                           allow=GENERATED.get(command, ()))
     except PathRefused as exc:
         fail(str(exc))
 
@@ -235,8 +240,11 @@ def query(
         fail(f"query refused: {exc}", 2)
     except QueryError as exc:
         fail(f"query failed: {exc}")
-    except QueryInterrupted:
-        fail("interrupted", 130)
+    except QueryInterrupted:  # end at once: DuckDB's handle is left to the operating system
+        typer.echo("bizenv: interrupted", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
     if columns:
         typer.echo(render(columns, rows, fmt.value))
     if cut:
