@@ -457,7 +457,7 @@ def test_add_then_extract_writes_drafts_with_the_corpus_columns(runner, pkg):
     result = runner.invoke(app, ["extract", "xiamen-2019", "-p", str(pkg)])
     assert result.exit_code == 0, result.output
     folder = pkg / "drafts" / "xiamen-2019"
-    for name in ("measures", "tasks", "assignments", "deadlines", "targets", "units"):
+    for name in ("measures", "tasks", "assignments", "deadlines", "targets", "units", "unit_aliases"):
         with (folder / f"{name}.csv").open(encoding="utf-8", newline="") as f:
             header = next(csv.reader(f))
         with (pkg / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as f:
@@ -468,6 +468,9 @@ def test_add_then_extract_writes_drafts_with_the_corpus_columns(runner, pkg):
         proposed = list(csv.DictReader(f))
     assert [(u["unit_id"], u["name"]) for u in proposed] == [
         ("xiamen-u001", "市发改委"), ("xiamen-u002", "市财政局"), ("xiamen-u003", "市建设局")]
+    with (folder / "unit_aliases.csv").open(encoding="utf-8", newline="") as f:
+        assert [(a["unit_id"], a["form"], a["derivation"]) for a in csv.DictReader(f)] == [
+            ("xiamen-u001", "市发改委", "name"), ("xiamen-u002", "市财政局", "name"), ("xiamen-u003", "市建设局", "name")]
 
 
 def test_new_unit_ids_never_reuse_a_retired_id(runner, pkg):

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..cells import PAD, clean_text, split_units
 from ..deadlines import DATE_RE, parse_cell, parse_segment
 
-TABLES = ("measures", "tasks", "assignments", "deadlines", "targets", "units")
+TABLES = ("measures", "tasks", "assignments", "deadlines", "targets", "units", "unit_aliases")
 
 # Candidate quantities in a task text: a number followed by a unit of measure (a year such as
 # 2018年 and a day such as 10月1日 are dates, not quantities).

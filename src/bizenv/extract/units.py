@@ -1,8 +1,9 @@
 """Proposed unit rows for a draft: printed names matched to the registry, new ids allocated.
 
 * A printed name is matched to a registered unit of the same jurisdiction when the unit's
-  ``name`` is that name, or when curated assignments already map that printed form to it
-  (printed variants: 市卫健委 / 市卫生健康委).  An open list (``X等``, ``X等相关单位``,
+  ``name`` is that name, when ``unit_aliases`` records it as one of the unit's forms, or when
+  curated assignments already map that printed form to it (printed variants: 市卫健委 /
+  市卫生健康委).  A new unit comes with its ``unit_aliases`` row (its name, derivation name).  An open list (``X等``, ``X等相关单位``,
   ``X及其他有关单位``) is matched by X, as docs/curation.md says.
 * Any other name gets a new id ``<prefix>-uNNN``: the prefix the jurisdiction already uses
   in units.csv, else the document id without its year; NNN continues after the highest
@@ -17,9 +18,8 @@ from __future__ import annotations
 
 import csv
 import re
-from ..cells import clean_text
+from ..cells import unit_form
 
-OPEN_LIST = re.compile(r"(?:等(?:有关|相关|其他)?(?:单位|部门)?|及其他有关单位|及其他相关单位|及有关单位)$")
 COLLECTIVE = re.compile(r"^各|有关部门|相关部门|相关单位|有关单位|各有关|直各部门|直相关|直有关|政府各部门")
 GOVERNMENT = re.compile(r"(?:人民政府|政府|管委会|办事处|街道)$")
 PARTY = re.compile(r"^(?:[市区县州省]委|党委)|组织部|宣传部|统战部|编办|政法委|纪委")
@@ -40,10 +40,9 @@ def _read(pkg, table: str) -> list[dict]:
 
 
 def base_name(printed: str) -> str:
-    """The body a printed name refers to: padding, PDF breaks and an open-list tail removed."""
-    name = clean_text(printed).replace(" ", "")
-    stripped = OPEN_LIST.sub("", name)
-    return stripped or name
+    """The body a printed name refers to: its registry form (bizenv.cells.unit_form: PDF breaks and an
+    open-list tail such as 等 or 等相关单位 removed), without spaces."""
+    return unit_form(printed).replace(" ", "")
 
 
 def _guess_type(name: str) -> tuple[str, str, str]:
@@ -70,6 +69,9 @@ def propose(pkg, draft, jurisdiction: str, document_id: str) -> None:
         if u.get("jurisdiction") == jurisdiction:
             by_name.setdefault(base_name(u.get("name", "")), u["unit_id"])
     jur_ids = {u["unit_id"] for u in units if u.get("jurisdiction") == jurisdiction}
+    for alias in _read(pkg, "unit_aliases"):  # printed forms the registry records (variants, hosted offices)
+        if alias.get("unit_id") in jur_ids and alias.get("derivation") != "damaged":
+            by_name.setdefault(base_name(alias.get("form", "")), alias["unit_id"])
     for a in assignments:
         if a.get("unit_id") in jur_ids:
             by_name.setdefault(base_name(a.get("name_as_printed", "")), a["unit_id"])
@@ -80,7 +82,7 @@ def propose(pkg, draft, jurisdiction: str, document_id: str) -> None:
                if (m := re.fullmatch(re.escape(prefix) + r"-u(\d+)", uid))]
     next_number = max(numbers, default=0) + 1
     proposed: dict[str, dict] = {}
-    rows = []
+    rows, aliases = [], []
     for a in draft.rows["assignments"]:
         base = base_name(a["name_as_printed"])
         if base in by_name:
@@ -98,5 +100,7 @@ def propose(pkg, draft, jurisdiction: str, document_id: str) -> None:
             rows.append({"unit_id": unit_id, "name": base, "jurisdiction": jurisdiction, "unit_type": unit_type,
                          "name_en": "", "function": function, "parent_unit_id": "",
                          "notes": f"New unit proposed by the extractor. {note} name_en to be written."})
+            aliases.append({"unit_id": unit_id, "form": base, "derivation": "name", "notes": ""})
         a["unit_id"] = proposed[base]["unit_id"]
     draft.rows["units"] = rows
+    draft.rows["unit_aliases"] = aliases
