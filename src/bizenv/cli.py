@@ -349,29 +349,54 @@ def diff(
     old: Annotated[str, typer.Argument(help="Old package: a folder, a release zip or a git revision.")],
     new: Annotated[str, typer.Argument(help="New package: a folder, a release zip or a git revision.")] = ".",
     package: PackageOpt = None,
-    fmt: Annotated[Fmt, typer.Option("--format", "-f", help="text, or json for machines.")] = Fmt.text,
-    markdown: Annotated[bool, typer.Option("--markdown", help="Markdown, e.g. for release notes.")] = False,
+    fmt: Annotated[QueryFmt, typer.Option("--format", "-f", help="Output format (markdown: full values, escaped, "
+                                          "for release notes and pull requests).")] = QueryFmt.table,
+    show_all: Annotated[bool, typer.Option("--all", help="List unchanged tables too.")] = False,
+    full: Annotated[bool, typer.Option("--full", help="Full values (table format clips them at 80 characters).")] = False,
+    limit: Annotated[int, typer.Option("--limit", help="Rows shown per kind of change and table (0: all).",
+                                       min=0)] = 50,
+    markdown: Annotated[bool, typer.Option("--markdown", hidden=True, help="Deprecated: use --format markdown.")] = False,
 ) -> None:
     """Rows added, removed and changed per table (by primary key), with old and new values.
 
-    Examples: bizenv diff v0.1.0 HEAD;  bizenv diff dist/cn-bizenv-policies-0.1.0.zip .
+    Ids are shown with their names (a unit's name, the start of a task's text). Only tables
+    that changed are listed (--all lists every table).
+
+    Examples:
+
+      bizenv diff v1.0.0 HEAD
+
+      bizenv diff HEAD~1 HEAD --format markdown
+
+      bizenv diff dist/cn-bizenv-policies-1.0.0.zip .
     """
     import json
     from dataclasses import asdict
 
-    from .diff import DiffError, render
+    from .diff import DiffError, render, rows
     from .diff import diff as run_diff
-    from .package import find_package
+    from .package import PackageError, find_package
 
-    repo = find_package(package) if package else Path.cwd()
+    try:
+        repo = find_package(package) if package else Path.cwd()
+    except PackageError as exc:
+        fail(str(exc), 2)
     try:
         diffs = run_diff(old, new, repo)
     except DiffError as exc:
         fail(str(exc), 2)
-    if fmt == Fmt.json:
-        typer.echo(json.dumps([asdict(d) for d in diffs], ensure_ascii=False, indent=2))
+    fmt = QueryFmt.markdown if markdown else fmt
+    shown = [d for d in diffs if show_all or not d.empty]
+    if fmt == QueryFmt.json:
+        typer.echo(json.dumps([asdict(d) for d in shown], ensure_ascii=False, indent=2))
+    elif fmt == QueryFmt.csv:
+        from .output import render as render_rows
+
+        columns, out = rows(shown)
+        typer.echo(render_rows(columns, out, "csv"))
     else:
-        typer.echo(render(diffs, "markdown" if markdown else "text"))
+        typer.echo(render(diffs, "markdown" if fmt == QueryFmt.markdown else "text", limit=limit, full=full,
+                          show_all=show_all))
 
 
 @app.command()
