@@ -327,8 +327,12 @@ def release(
     """Cut a citable release: validate, set the version everywhere, write dist/<name>-<version>/ and its zip.
 
     Refuses a version not greater than the last release (releases.json) and a corpus with
-    uncommitted changes. The folder and zip are byte-identical for the same inputs and release
-    date (SOURCE_DATE_EPOCH, else the last commit's date).
+    uncommitted changes. Writes the version into VERSION, datapackage.json, CITATION.cff,
+    .zenodo.json, the README citation and the data dictionary. All or nothing: on any failure
+    every file is left as it was. The folder and zip are byte-identical for the same inputs
+    and release date (SOURCE_DATE_EPOCH, else the last commit's date). See RELEASING.md.
+
+    Example: bizenv release 0.2.0
     """
     from .findings import render_text
     from .release import ReleaseError, cut
