@@ -404,6 +404,52 @@ def diff(
 
 
 @app.command()
+def normalize(
+    files: Annotated[Optional[list[Path]], typer.Argument(
+        help="Data CSVs to normalize (default: every table in data/).")] = None,
+    package: PackageOpt = None,
+    check: Annotated[bool, typer.Option("--check", help="Only report what would change; exit 1 if anything would.")
+                     ] = False,
+) -> None:
+    """Bring data CSVs back to the canonical form and recompute derived columns; report what changed.
+
+    Canonical: UTF-8 (from GBK/GB18030, UTF-8 with BOM or UTF-16), LF line ends, minimal
+    RFC 4180 quoting, no empty lines, the columns in the Table Schema's order; text_clean
+    recomputed from text. Cell text is otherwise kept as it is. Only tables in data/ are
+    changed, never through a link; all or nothing: if one file cannot be normalized, none is
+    written. Run it on purpose, then review with git diff.
+
+    Examples:
+
+      bizenv normalize
+
+      bizenv normalize data/tasks.csv --check
+    """
+    from .normalize import NormalizeError, apply, plan
+
+    pkg = open_package(package)
+    try:
+        plans = plan(pkg, files)
+    except NormalizeError as exc:
+        fail(f"{exc}; nothing was written")
+    changed = [p for p in plans if p.changed]
+    for p in changed:
+        typer.echo(f"{p.rel}: {'; '.join(p.changes)}")
+    if check:
+        typer.echo(f"{len(changed)} of {len(plans)} file(s) would change" if changed
+                   else f"all {len(plans)} file(s) are in canonical form")
+        if changed:
+            raise typer.Exit(1)
+        return
+    try:
+        apply(plans)
+    except OSError as exc:
+        fail(f"cannot write: {exc}; every file was restored")
+    typer.echo(f"normalized {len(changed)} of {len(plans)} file(s)" if changed
+               else f"all {len(plans)} file(s) are in canonical form; nothing written")
+
+
+@app.command()
 def expectations(
     package: PackageOpt = None,
     check: Annotated[bool, typer.Option("--check", help="Only check that the kept suite is up to date.")] = False,
