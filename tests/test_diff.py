@@ -174,7 +174,8 @@ def test_resource_paths_outside_the_package_are_not_read(runner, tmp_path):
     secret = tmp_path / "secret.csv"
     secret.write_text("unit_id,name\nplanted-secret,SECRET\n", encoding="utf-8")
     old = copy_package(tmp_path / "old")
-    for variant in ("symlink", "dotdot", "absolute"):
+    (tmp_path / "schema.json").write_text('{"fields": [], "primaryKey": ["planted-secret"]}', encoding="utf-8")
+    for variant in ("symlink", "dotdot", "absolute", "url", "schema"):
         new = copy_package(tmp_path / variant)
         if variant == "symlink":
             (new / "data" / "units.csv").unlink()
@@ -184,7 +185,11 @@ def test_resource_paths_outside_the_package_are_not_read(runner, tmp_path):
 
             desc = json.loads((new / "datapackage.json").read_text(encoding="utf-8"))
             unit = next(r for r in desc["resources"] if r["name"] == "units")
-            unit["path"] = "../secret.csv" if variant == "dotdot" else str(secret)
+            if variant == "schema":
+                unit["schema"] = "../schema.json"
+            else:
+                unit["path"] = {"dotdot": "../secret.csv", "absolute": str(secret),
+                                "url": "http://127.0.0.1:9/units.csv"}[variant]
             (new / "datapackage.json").write_text(json.dumps(desc), encoding="utf-8")
         result = runner.invoke(app, ["diff", str(old), str(new)])
         assert result.exit_code == 2, (variant, result.output)

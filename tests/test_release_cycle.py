@@ -167,6 +167,25 @@ def test_a_malformed_releases_file_gets_a_clear_message(runner, tmp_path, conten
     assert snapshot(root) == before
 
 
+def test_a_huge_or_linked_releases_file_is_refused(runner, tmp_path, monkeypatch):
+    import bizenv.release
+
+    root = repo_copy(tmp_path / "repo", git=False)
+    version = next_version()
+    monkeypatch.setattr(bizenv.release, "MAX_RELEASES", 10)
+    before = snapshot(root)
+    result = runner.invoke(app, ["release", version, "-p", str(root)])
+    assert result.exit_code == 1 and "at most 10 bytes" in result.output
+    monkeypatch.undo()
+    (tmp_path / "elsewhere.json").write_text('{"releases": []}', encoding="utf-8")
+    (root / "releases.json").unlink()
+    (root / "releases.json").symlink_to(tmp_path / "elsewhere.json")
+    result = runner.invoke(app, ["release", version, "-p", str(root)])
+    assert result.exit_code == 1 and "releases.json: cannot be read" in result.output
+    assert (tmp_path / "elsewhere.json").read_text(encoding="utf-8") == '{"releases": []}'
+    assert snapshot(root) == {**before, "releases.json": snapshot(root)["releases.json"]}
+
+
 def test_a_malformed_release_date_gets_a_clear_message(runner, tmp_path, monkeypatch):
     root = repo_copy(tmp_path / "repo", git=False)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "9" * 40)

@@ -29,6 +29,8 @@ from .package import Package, PackageError, find_package
 MAX_UNPACKED = 2 * 1024**3  # bytes a zip or a git revision may unpack to
 MAX_TABLE = 1024**3  # bytes of one CSV read for a diff
 MAX_REF = 256  # characters of a revision name
+MAX_MEMBERS = 100_000  # files a zip may hold
+MAX_SCHEMA = 10 * 1024**2  # bytes of one Table Schema
 # Columns whose values are ids of another table, and the column that names them.
 LABELS = {"unit_id": ("units", "name"), "parent_unit_id": ("units", "name"),
           "task_id": ("tasks", "text_clean"), "document_id": ("documents", "title")}
@@ -135,6 +137,8 @@ def _unzip(path: Path, dest: Path, ref: str) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
+            if len(infos) > MAX_MEMBERS:
+                raise DiffError(f"{_shown(ref)}: the zip holds more than {MAX_MEMBERS} files")
             if sum(i.file_size for i in infos) > MAX_UNPACKED:
                 raise DiffError(f"{_shown(ref)}: the zip unpacks to more than {MAX_UNPACKED} bytes")
             zf.extractall(dest)  # member names are made safe by zipfile (no absolute paths, no ..)
@@ -142,16 +146,25 @@ def _unzip(path: Path, dest: Path, ref: str) -> None:
         raise DiffError(f"{_shown(ref)}: cannot unpack the zip: {visible(str(exc))}") from None
 
 
+def _inside(pkg: Package, rel, what: str) -> Path:
+    """``rel`` as a path inside the package after resolving links, else a DiffError naming it."""
+    if not isinstance(rel, str) or not rel or "://" in rel or Path(rel).is_absolute():
+        raise DiffError(f"{pkg.root / 'datapackage.json'}: {what} {visible(str(rel))!r} is not a relative path "
+                        "inside the package")
+    target = (pkg.root / rel).resolve()
+    if not target.is_relative_to(pkg.root.resolve()):
+        raise DiffError(f"{pkg.root / visible(rel)}: outside the package (after resolving links); not read")
+    return target
+
+
 def _table_path(pkg: Package, name: str) -> Path:
     res = pkg.resources[name]
-    rel = res.get("path")
-    if not isinstance(rel, str) or not rel or "://" in rel or Path(rel).is_absolute():
-        raise DiffError(f"{pkg.root}: resource {visible(name)!r} has no relative path inside the package")
-    root = pkg.root.resolve()
-    target = (pkg.root / rel).resolve()
-    if not target.is_relative_to(root):
-        raise DiffError(f"{pkg.root / rel}: outside the package (after resolving links); not read")
-    return target
+    schema = res.get("schema")
+    if isinstance(schema, str):
+        path = _inside(pkg, schema, f"the schema of {visible(name)!r},")
+        if not path.is_file() or path.stat().st_size > MAX_SCHEMA:
+            raise DiffError(f"{path}: not a regular file of at most {MAX_SCHEMA} bytes; not read")
+    return _inside(pkg, res.get("path"), f"the path of {visible(name)!r},")
 
 
 def read_snapshot(root: Path) -> Snapshot:
@@ -164,11 +177,11 @@ def read_snapshot(root: Path) -> Snapshot:
     names = pkg.table_names
     keys, frames = {}, {}
     for name in names:
+        path = _table_path(pkg, name)
         try:
             keys[name] = [str(k) for k in pkg.primary_key(name)]
         except (PackageError, AttributeError, TypeError) as exc:
             raise DiffError(f"{visible(str(exc))}") from None
-        path = _table_path(pkg, name)
         if not path.exists():
             frames[name] = None
             continue

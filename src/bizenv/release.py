@@ -42,6 +42,7 @@ from .package import Package
 # ``$`` would also match before a trailing newline).
 SEMVER = re.compile(r"(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})", re.ASCII)
 MAX_VERSION = 32
+MAX_RELEASES = 10 * 1024**2  # bytes of releases.json
 CORPUS_PATHS = ["datapackage.json", "data", "schemas", "sources", "sql", "validation"]
 COPY = ["datapackage.json", "data", "schemas", "sources", "sql", "validation", "README.md", "CHANGELOG.md",
         "ERRATA.md", "LICENSE", "LICENSE-DATA.md", "CITATION.cff", ".zenodo.json", "VERSION",
@@ -88,8 +89,8 @@ def released(pkg: Package) -> list[dict]:
     if not path.exists():
         return []
     try:
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > 10 * 1024**2:
-            raise ValueError("not a regular file of at most 10 MB")
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_RELEASES:
+            raise ValueError(f"not a regular file of at most {MAX_RELEASES:,} bytes")
         history = json.loads(path.read_text(encoding="utf-8"))["releases"]
         if not isinstance(history, list) or not all(isinstance(r, dict) for r in history):
             raise ValueError("'releases' is not a list of objects")
