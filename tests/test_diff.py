@@ -108,7 +108,8 @@ def test_diff_clips_long_values_in_the_table_format_only(runner, sides):
     assert LONG_NOTE.strip() in runner.invoke(app, ["diff", old, new, "--full"]).output
     md = runner.invoke(app, ["diff", old, new, "--format", "markdown"]).output
     assert LONG_NOTE.strip().replace(".", "\\.").replace(":", "\\:") in md
-    assert runner.invoke(app, ["diff", old, new, "--markdown"]).output == md  # the old spelling still works
+    old_spelling = runner.invoke(app, ["diff", old, new, "--markdown"])  # still works, with a warning
+    assert old_spelling.stdout == md and "deprecated; use --format markdown" in old_spelling.stderr
 
 
 def test_diff_formats_are_those_of_query(runner, sides):

@@ -389,7 +389,9 @@ def diff(
         diffs = run_diff(old, new, repo)
     except DiffError as exc:
         fail(str(exc), 2)
-    fmt = QueryFmt.markdown if markdown else fmt
+    if markdown:
+        typer.echo("bizenv: --markdown is deprecated; use --format markdown", err=True)
+        fmt = QueryFmt.markdown
     shown = [d for d in diffs if show_all or not d.empty]
     if fmt == QueryFmt.json:
         typer.echo(json.dumps([asdict(d) for d in shown], ensure_ascii=False, indent=2))
