@@ -94,11 +94,20 @@ def test_diff_lists_only_changed_tables_unless_all(runner, sides):
     assert len(listed(["--all"])) == 11 and {"units", "documents", "targets"} <= set(listed(["--all"]))
 
 
-def test_diff_names_tasks_beside_their_ids(runner, sides):
+def test_diff_names_tasks_beside_their_ids(runner, sides, tmp_path):
     old, new = sides["folder"]
     text = table(ROOT, "tasks").find(task_id="xianning-2019-t001")["text_clean"]
     out = runner.invoke(app, ["diff", old, new]).output
     assert f"~ xianning-2019-t001, lead, 1 ({text[:10]}" in out
+    # a row keyed by its own id is named by its task's text
+    newer = copy_package(tmp_path / "newer")
+    t = table(newer, "targets")
+    row = t.rows[0]
+    row["notes"] = "Checked."
+    t.save()
+    task_text = table(ROOT, "tasks").find(task_id=row["task_id"])["text_clean"]
+    out = runner.invoke(app, ["diff", old, str(newer)]).output
+    assert f"~ {row['target_id']} ({task_text[:10]}" in out
 
 
 def test_diff_clips_long_values_in_the_table_format_only(runner, sides):

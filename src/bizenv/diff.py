@@ -268,15 +268,16 @@ def _compare(name, key, a, b, labels) -> TableDiff:
     for column in [c for c in a.columns if c not in b.columns and c != "_key"]:
         result.changed.append(("(all rows)", column, "(column present)", "(column removed)"))
     result.changed.sort()
-    # a row's key is named by the first key column that is an id of a named table (task text, unit name)
-    named = [i for i, k in enumerate(key) if k in labels]
+    # a row's key is named by the first key column that is an id of a named table (task text, unit
+    # name), else by the task the row belongs to (a target by its task's text)
+    named = [k for k in key if k in labels] or [k for k in ("task_id",) if k in a.columns or k in b.columns]
     if named:
         rows = {}
         for frame in (a, b):
-            if len(frame):
-                rows.update(zip(frame["_key"], frame[key[named[0]]]))
+            if len(frame) and named[0] in frame.columns:
+                rows.update(zip(frame["_key"], frame[named[0]]))
         for k in {*result.added, *result.removed, *(c[0] for c in result.changed)}:
-            label = labels[key[named[0]]].get(rows.get(k, ""))
+            label = labels[named[0]].get(rows.get(k, ""))
             if label:
                 result.names[k] = label
     return result
