@@ -4,7 +4,8 @@
 #   scripts/pythons.sh             validate with each
 #   PYTEST=1 scripts/pythons.sh    also run the test suite with each
 #   PYTHONS="python3.12 /opt/py/bin/python3.13" scripts/pythons.sh   only these interpreters
-# Each gets its own virtual environment in build/venvs/ (re-created each run).
+# Each gets its own virtual environment in build/venvs/ (re-created each run), with bizenv
+# installed editable as `make setup` does (synth and the tests read the repository beside it).
 # Exit 0 when every Python found passes, 1 when one fails, 2 when none is found.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +38,7 @@ for py in "${pythons[@]}"; do
   echo "== Python $version ($py) in $venv"
   if rm -rf "$venv" && "$py" -m venv "$venv" \
      && "$venv/bin/python" -m pip install --quiet --upgrade pip \
-     && "$venv/bin/python" -m pip install --quiet -c constraints.txt ".[test]" \
+     && "$venv/bin/python" -m pip install --quiet -c constraints.txt -e ".[test]" \
      && "$venv/bin/bizenv" validate \
      && { [ -z "${PYTEST:-}" ] || "$venv/bin/python" -m pytest -q -p no:cacheprovider; }; then
     echo "== Python $version: ok"

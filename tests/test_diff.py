@@ -133,7 +133,10 @@ def test_diff_formats_are_those_of_query(runner, sides):
                                                            unit_name("xianning-u002"))
     data = json.loads(runner.invoke(app, ["diff", old, new, "-f", "json"]).output)
     assert [d["table"] for d in data] == ["tasks", "assignments"]
-    assert runner.invoke(app, ["diff", old, new, "-f", "yaml"]).exit_code == 2
+    for bad in (["-f", "yaml"], ["--limit", "-1"], ["--limit", "x"]):
+        assert runner.invoke(app, ["diff", old, new, *bad]).exit_code == 2, bad
+    limited = runner.invoke(app, ["diff", old, new, "--limit", "1", "--all"]).output
+    assert "~ xianning-2019-t001, lead, 1" in limited
 
 
 # --- hostile input ---------------------------------------------------------------------------------------------
