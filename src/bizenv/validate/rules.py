@@ -478,6 +478,109 @@ def _(F):
     return d["issued_date"].isna() | (pd.to_datetime(d["issued_date"]).dt.year == d["year"])
 
 
+# --- translations ------------------------------------------------------------------------------------
+# A translation renders one cell: (source_table, source_id, source_column) names it; these are the cells
+# that may be translated, each with the Chinese text and the document it belongs to.
+
+def _sources() -> str:
+    """SQL of every translatable cell: source_table, source_id, source_column, zh (the text), document_id."""
+    part = ("SELECT '{table}' AS source_table, {key} AS source_id, '{column}' AS source_column, "
+            "arg_min({column}, _row) AS zh, arg_min(document_id, _row) AS document_id FROM {table} GROUP BY {key}")
+    return " UNION ALL ".join(part.format(table=table, key=key, column=column) for table, key, column in (
+        ("tasks", "task_id", "text"), ("measures", "measure_id", "title"), ("measures", "measure_id", "body"),
+        ("documents", "document_id", "title")))
+
+
+def _source_join() -> str:
+    return (f"LEFT JOIN ({_sources()}) s ON s.source_table = t.source_table AND s.source_id = t.source_id "
+            "AND s.source_column = t.source_column ")
+
+
+@rule("translation-source", "translations", "source_id",
+      "the translated cell does not exist: source_table/source_column must be tasks/text, measures/title, "
+      "measures/body or documents/title, and source_id a row of that table")
+def _(F):
+    return F["translations"].sql("s.source_id IS NOT NULL", joins=_source_join())
+
+
+@rule("translation-source-empty", "translations", "source_column",
+      "the translated cell is empty in its table (a lost text has no translation)")
+def _(F):
+    return F["translations"].sql("s.source_id IS NULL OR coalesce(s.zh, '') <> ''", joins=_source_join())
+
+
+@rule("translation-glossary", "translations", "text",
+      "a glossary term of the Chinese text is not rendered with its glossary English (data/glossary.csv; "
+      "case-insensitive; a term inside a longer glossary term is rendered by the longer one)")
+def _(F):
+    # occurrences of a term that no longer term covers must be rendered; counted in SQL, no pattern built from data
+    occ = "((length({hay}) - length(replace({hay}, {needle}, ''))) // length({needle}))"
+    glossary = "(SELECT term, arg_min(english, _row) AS english FROM glossary WHERE coalesce(term, '') <> '' GROUP BY term)"
+    per_term = f"""
+        SELECT tr._row, g.term, any_value(g.english) AS english, any_value(tr.text) AS en,
+               any_value({occ.format(hay='s.zh', needle='g.term')}) AS n,
+               coalesce(sum(sub.k * {occ.format(hay='s.zh', needle='sub.super')}), 0) AS covered
+        FROM translations tr
+        JOIN ({_sources()}) s ON s.source_table = tr.source_table AND s.source_id = tr.source_id
+             AND s.source_column = tr.source_column
+        JOIN {glossary} g ON strpos(s.zh, g.term) > 0
+        LEFT JOIN (SELECT a.term, b.term AS super, {occ.format(hay='b.term', needle='a.term')} AS k
+                   FROM {glossary} a JOIN {glossary} b ON b.term <> a.term AND strpos(b.term, a.term) > 0) sub
+             ON sub.term = g.term
+        GROUP BY tr._row, g.term"""
+    joins = (f"LEFT JOIN (SELECT _row, bool_and(n <= covered OR strpos(lower(coalesce(en, '')), "
+             f"lower(coalesce(english, ''))) > 0) AS ok FROM ({per_term}) GROUP BY _row) x ON x._row = t._row ")
+    return F["translations"].sql("coalesce(x.ok, true)", joins=joins)
+
+
+@rule("translation-numbers", "translations", "text",
+      "a number of the Chinese text is missing from the English (digits, or a Chinese numeral such as 三级; "
+      "see bizenv.translation)")
+def _(F):
+    import pandas as pd
+
+    from ..translation import missing_numbers
+
+    t = F["translations"]
+    zh = t.sql("coalesce(s.zh, '')", joins=_source_join())
+    en = t.sql("coalesce(t.text, '')")
+    return pd.Series([not missing_numbers(a, b) for a, b in zip(zh.tolist(), en.tolist())], index=t.index)
+
+
+def _translated(F, table: str, key: str, column: str, applies: str):
+    """True where the cell needs no English translation or has one (pending documents are exempt)."""
+    done = ("LEFT JOIN (SELECT DISTINCT source_id FROM translations WHERE source_table = '{table}' "
+            "AND source_column = '{column}' AND language = 'en') tr ON tr.source_id = t.{key} ").format(
+        table=table, column=column, key=key)
+    joins = done + F.first("documents", "document_id", ["curation_status"], "d", "t.document_id")
+    return F[table].sql(f"NOT ({applies}) OR coalesce(d.curation_status = 'pending', false) "
+                        "OR tr.source_id IS NOT NULL", joins=joins)
+
+
+@rule("task-translated", "tasks", "text", "an ok task has no English translation in data/translations.csv")
+def _(F):
+    return _translated(F, "tasks", "task_id", "text", "t.status = 'ok' AND coalesce(t.text, '') <> ''")
+
+
+@rule("measure-title-translated", "measures", "title",
+      "a heading's title has no English translation in data/translations.csv")
+def _(F):
+    return _translated(F, "measures", "measure_id", "title", "coalesce(t.title, '') <> ''")
+
+
+@rule("measure-body-translated", "measures", "body",
+      "a heading's body has no English translation in data/translations.csv")
+def _(F):
+    return _translated(F, "measures", "measure_id", "body", "coalesce(t.body, '') <> ''")
+
+
+@rule("document-title-translated", "documents", "title_en",
+      "a document without title_en needs an English translation of its title in data/translations.csv")
+def _(F):
+    return _translated(F, "documents", "document_id", "title",
+                       "coalesce(t.title_en, '') = '' AND coalesce(t.title, '') <> ''")
+
+
 # --- runner -----------------------------------------------------------------------------------------------
 
 def check(con, pkg: Package, loaded: list[str]) -> list[Finding]:
