@@ -235,7 +235,8 @@ def show(
     typer.echo(f"{info['task_id']}  [{info['status']}]  {info['document_id']} #{info['seq']}")
     typer.echo(f"heading: {info['heading1']} / {info['heading2']}")
     if info["heading1_en"] or info["heading2_en"]:
-        typer.echo(f"         {(info['heading1_en'] or {}).get('text', '')} / {(info['heading2_en'] or {}).get('text', '')}")
+        h1, h2 = ((info[k] or {}).get("text", "") for k in ("heading1_en", "heading2_en"))
+        typer.echo(f"         {h1} / {h2}")
     typer.echo(f"text:    {info['label'] or ''}{info['text'] or '(lost in the source)'}")
     if info["text_en"]:
         reviewed = "reviewed" if info["text_en"]["reviewed"] else "not yet reviewed"

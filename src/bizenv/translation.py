@@ -5,13 +5,16 @@ number printed in a Chinese text appears in its English rendering, so that a dro
 changed figure is caught.  A number of the Chinese text is
 
 - a run of Arabic digits (full-width digits too), with its decimals: ``35.5``, ``2018``, ``10％``;
-- a Chinese numeral of two or more that counts something: followed by a measure word
-  (三级, 五个, 四种, 两年, 三十六证合一's 三十六 before 合一) - a lone 一 is not checked, since it is
-  mostly the article or part of a word (统一, 一批, 一次办好).
+  a damaged run is one number as printed (``截止920日``: 920);
+- a Chinese numeral of two or more that counts something: it starts with a digit character
+  and is followed by a measure word (三级, 五个, 四种, 两年, 第二类) or by one character and 合一
+  (三十六证合一).  A lone 一 is not checked (mostly the article, or part of a word: 统一, 一批,
+  一次办好), nor is 百 or 千 inside a name (容百).
 
-The English keeps it when it prints the same value in digits (``10,000`` = 10000), as a word
-(three, thirty-six, second, both) or scaled (``100亿元`` may be written ``10 billion yuan``);
-a month number (``6月``) may be the month's name (June).
+The English keeps a number when it states the same value in digits (``10,000`` = 10000), as
+a word (three, thirty-six, second, both) or scaled (``100亿元`` may be written ``10 billion
+yuan``, ``2000万元`` ``20 million yuan``); a month (``6月``, the 1 of ``1-8月``) may be its name
+(June).  The check is for presence: a value printed twice needs to appear once.
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ FULL_WIDTH = str.maketrans("０１２３４５６７８９．％", "0123456789.%
 
 CN_NUMERAL = "〇零一二两三四五六七八九十百千万"
 # measure words after which a Chinese numeral is a count (三级, 五个, 四种, 两年, 二季度)
-MEASURE_WORDS = "个项级种类家条次年天日月名位部批倍季轮支份所座户场"
+MEASURE_WORDS = "个项级种类家条次年天日月名位人部批倍季轮支份所座户场"
 ZH_ARABIC = re.compile(r"\d+(?:\.\d+)?")
-ZH_CHINESE = re.compile(rf"(?<![\d.])[〇零一二两三四五六七八九十][{CN_NUMERAL}]*(?=[{MEASURE_WORDS}]|.合一)")
+ZH_CHINESE = re.compile(
+    rf"(?<![\d.])[〇零一二两三四五六七八九十][{CN_NUMERAL}]*(?=[{MEASURE_WORDS}]|.合一)")
 MONTH_AFTER = re.compile(r"月|[-—–~至]\d{1,2}月")  # 6月, and the 1 of 1-8月
 SCALES_ZH = {"万": 10_000, "亿": 100_000_000}
 

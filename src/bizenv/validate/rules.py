@@ -484,11 +484,13 @@ def _(F):
 
 def _sources() -> str:
     """SQL of every translatable cell: source_table, source_id, source_column, zh (the text), document_id."""
+    # a task's text is compared in its clean form (text_clean: no PDF line breaks inside 一网 通办)
     part = ("SELECT '{table}' AS source_table, {key} AS source_id, '{column}' AS source_column, "
-            "arg_min({column}, _row) AS zh, arg_min(document_id, _row) AS document_id FROM {table} GROUP BY {key}")
-    return " UNION ALL ".join(part.format(table=table, key=key, column=column) for table, key, column in (
-        ("tasks", "task_id", "text"), ("measures", "measure_id", "title"), ("measures", "measure_id", "body"),
-        ("documents", "document_id", "title")))
+            "arg_min({clean}, _row) AS zh, arg_min(document_id, _row) AS document_id FROM {table} GROUP BY {key}")
+    cells = (("tasks", "task_id", "text", "coalesce(text_clean, text)"), ("measures", "measure_id", "title", "title"),
+             ("measures", "measure_id", "body", "body"), ("documents", "document_id", "title", "title"))
+    return " UNION ALL ".join(part.format(table=table, key=key, column=column, clean=clean)
+                              for table, key, column, clean in cells)
 
 
 def _source_join() -> str:
@@ -515,7 +517,8 @@ def _(F):
 def _(F):
     # occurrences of a term that no longer term covers must be rendered; counted in SQL, no pattern built from data
     occ = "((length({hay}) - length(replace({hay}, {needle}, ''))) // length({needle}))"
-    glossary = "(SELECT term, arg_min(english, _row) AS english FROM glossary WHERE coalesce(term, '') <> '' GROUP BY term)"
+    glossary = ("(SELECT term, arg_min(english, _row) AS english FROM glossary "
+                "WHERE coalesce(term, '') <> '' GROUP BY term)")
     per_term = f"""
         SELECT tr._row, g.term, any_value(g.english) AS english, any_value(tr.text) AS en,
                any_value({occ.format(hay='s.zh', needle='g.term')}) AS n,
