@@ -114,6 +114,19 @@ def en_numbers(text: str | None) -> set[str]:
     return keys
 
 
+def fast_numbers_sql(zh: str, en: str) -> str:
+    """DuckDB SQL true where :func:`missing_numbers` is surely empty: every digit run of ``zh`` is printed
+    alike, as a whole number, in ``en``, and ``zh`` has no Chinese numeral that might count something.
+    Where it is false the row is read by :func:`missing_numbers` (the two never disagree on a pass)."""
+    digits = f"regexp_extract_all(translate(coalesce({zh}, ''), '０１２３４５６７８９．', '0123456789.'), '\\d+(?:\\.\\d+)?')"
+    # the English's numbers as space-separated tokens (a full stop after a number is not a decimal point)
+    tokens = (f"(' ' || regexp_replace(regexp_replace(coalesce({en}, ''), '\\.(\\D|$)', ' \\1', 'g'), "
+              "'[^0-9.]+', ' ', 'g') || ' ')")
+    numeral = f"[{CN_NUMERAL[:-3]}][{CN_NUMERAL}]*([{MEASURE_WORDS}]|.合一)"
+    return (f"(coalesce(list_bool_and(list_transform({digits}, lambda x: strpos({tokens}, ' ' || x || ' ') > 0)), true) "
+            f"AND NOT regexp_matches(coalesce({zh}, ''), '{numeral}'))")
+
+
 def missing_numbers(zh: str | None, en: str | None) -> list[str]:
     """The numbers of ``zh`` (as printed) that ``en`` does not state."""
     have = en_numbers(en)
