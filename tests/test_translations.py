@@ -206,3 +206,43 @@ def test_views_carry_the_english(built_pkg):
     assert missing == (0,)
     assert row[0].startswith("Introduce throughout the city")
     assert row[1] == "Further simplify the approval of enterprise investment"
+
+
+@pytest.mark.parametrize("zh, en", [
+    ("缩短至10个工作日", "cut to 100 working days"),
+    ("缩短至10个工作日", "cut to 10.5 working days"),
+    ("3.5天", "3 days and 5 hours"),
+    ("2019年", "in 20 19"),
+    ("省市县三级", "the 3 levels"),
+    ("100亿元", "10 billion yuan"),
+    ("１０％", "10%"),
+    ("共35.5天", "35.5 days."),
+])
+def test_the_fast_path_in_duckdb_never_passes_what_python_rejects(zh, en):
+    import duckdb
+
+    from bizenv.translation import fast_numbers_sql
+
+    fast = duckdb.execute(f"SELECT {fast_numbers_sql('$1', '$2')}", [zh, en]).fetchone()[0]
+    assert not fast or missing_numbers(zh, en) == []
+
+
+def test_fast_path_agrees_with_python_on_the_corpus():
+    import csv
+
+    import duckdb
+
+    from bizenv.translation import fast_numbers_sql
+    from conftest import ROOT
+
+    with open(ROOT / "data" / "tasks.csv", encoding="utf-8", newline="") as f:
+        texts = {r["task_id"]: r["text_clean"] for r in csv.DictReader(f)}
+    with open(ROOT / "data" / "translations.csv", encoding="utf-8", newline="") as f:
+        pairs = [(texts[r["source_id"]], r["text"]) for r in csv.DictReader(f) if r["source_table"] == "tasks"]
+    con = duckdb.connect()
+    fast = [con.execute(f"SELECT {fast_numbers_sql('$1', '$2')}", [zh, en]).fetchone()[0] for zh, en in pairs]
+    assert sum(fast) > len(pairs) / 4  # the fast path does most of the work
+    assert all(missing_numbers(zh, en) == [] for (zh, en), ok in zip(pairs, fast) if ok)
+    # and it is never looser: a dropped number fails both
+    assert all(not ok for ok in (con.execute(f"SELECT {fast_numbers_sql('$1', '$2')}", [zh, en.replace("1", "")])
+                                 .fetchone()[0] for zh, en in pairs if "1" in zh and "1" in en))
