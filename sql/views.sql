@@ -18,7 +18,8 @@ JOIN units a ON a.unit_id = c.agency_id
 QUALIFY row_number() OVER (PARTITION BY c.unit_id ORDER BY c.depth DESC) = 1
 ;
 
--- task_overview: one row per task with its document, headings, units, deadlines and targets.
+-- task_overview: one row per task with its document, headings, units, deadlines and targets, and the
+-- curators' English of the text and headings (text_en, heading1_en, heading2_en; empty where none).
 -- Search text_clean, not text: text keeps the PDF line breaks and stray spaces (宗 地征收).
 CREATE VIEW task_overview AS
 WITH units_by_role AS (
@@ -41,7 +42,11 @@ WITH units_by_role AS (
 )
 SELECT t.task_id, t.document_id, d.jurisdiction, d.jurisdiction_en, d.year, d.doc_type,
        p.label AS heading1_label, p.title AS heading1, m.label AS heading2_label, m.title AS heading2,
-       t.seq, t.label, t.text, t.text_clean, t.status,
+       (SELECT x.text FROM translations x WHERE x.source_table = 'measures' AND x.source_id = p.measure_id
+          AND x.source_column = 'title' AND x.language = 'en') AS heading1_en,
+       (SELECT x.text FROM translations x WHERE x.source_table = 'measures' AND x.source_id = m.measure_id
+          AND x.source_column = 'title' AND x.language = 'en') AS heading2_en,
+       t.seq, t.label, t.text, t.text_clean, en.text AS text_en, t.status,
        r.lead_units, r.responsible_units, coalesce(r.n_lead, 0) AS n_lead, coalesce(r.n_responsible, 0) AS n_responsible,
        dl.deadlines, dl.first_due_date, dl.last_due_date, coalesce(dl.ongoing, false) AS ongoing,
        coalesce(tg.n_targets, 0) AS n_targets, t.source_line, t.notes
@@ -52,6 +57,8 @@ LEFT JOIN measures p ON p.measure_id = coalesce(m.parent_id, m.measure_id) AND p
 LEFT JOIN units_by_role r USING (task_id)
 LEFT JOIN dl USING (task_id)
 LEFT JOIN tg USING (task_id)
+LEFT JOIN translations en  -- the curators' English of the task text (see docs/curation.md)
+       ON en.source_table = 'tasks' AND en.source_id = t.task_id AND en.source_column = 'text' AND en.language = 'en'
 ;
 
 -- unit_workload: tasks led and co-owned per agency (sub-units such as 市发改委（市信用办） roll up
@@ -99,11 +106,13 @@ SELECT g.target_id, g.task_id, t.document_id, d.jurisdiction, d.jurisdiction_en,
        g.kind, g.metric, g.comparator, g.value, g.unit_raw, g.unit,
        g.value * mu.factor AS value_base, mu.base_code AS base_unit, mu.dimension,
        g.baseline_value, g.baseline_value * mu.factor AS baseline_base,
-       g.quote, t.text AS task_text, t.text_clean AS task_text_clean, g.notes
+       g.quote, t.text AS task_text, t.text_clean AS task_text_clean, en.text AS task_text_en, g.notes
 FROM targets g
 JOIN tasks t USING (task_id)
 JOIN documents d USING (document_id)
 JOIN measurement_units mu ON mu.code = g.unit
+LEFT JOIN translations en
+       ON en.source_table = 'tasks' AND en.source_id = t.task_id AND en.source_column = 'text' AND en.language = 'en'
 ;
 
 -- assignments_long: one row per assignment with its task, document, jurisdiction and unit, for
@@ -112,12 +121,14 @@ CREATE VIEW assignments_long AS
 SELECT a.task_id, t.document_id, d.jurisdiction AS document_jurisdiction, d.year, t.seq, t.status,
        a.role, a.position, a.unit_id, u.name AS unit_name, u.name_en AS unit_name_en, u.unit_type,
        u.jurisdiction AS unit_jurisdiction, ua.agency_id, ua.agency_name, a.name_as_printed, a.inherited,
-       t.text, t.text_clean
+       t.text, t.text_clean, en.text AS text_en
 FROM assignments a
 JOIN tasks t USING (task_id)
 JOIN documents d USING (document_id)
 JOIN units u USING (unit_id)
 JOIN unit_agency ua USING (unit_id)
+LEFT JOIN translations en
+       ON en.source_table = 'tasks' AND en.source_id = t.task_id AND en.source_column = 'text' AND en.language = 'en'
 ;
 
 -- deadlines_by_document: how each document sets deadlines: each task (whose text survives) is

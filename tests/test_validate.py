@@ -152,6 +152,9 @@ def seq_gap(root):
         t = table(root, name)
         t.rows = [r for r in t.rows if r["task_id"] != "xianning-2019-t005"]
         t.save()
+    t = table(root, "translations")
+    t.rows = [r for r in t.rows if r["source_id"] != "xianning-2019-t005"]
+    t.save()
     t = table(root, "tasks")
     t.rows = [r for r in t.rows if r["task_id"] != "xianning-2019-t005"]
     t.save()

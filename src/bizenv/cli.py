@@ -307,7 +307,16 @@ def show(
 
     typer.echo(shown(f"{info['task_id']}  [{info['status']}]  {info['document_id']} #{info['seq']}"))
     typer.echo(f"heading: {info['heading1']} / {info['heading2']}")
+    if info["heading1_en"] or info["heading2_en"]:
+        h1, h2 = ((info[k] or {}).get("text", "") for k in ("heading1_en", "heading2_en"))
+        typer.echo(f"         {h1} / {h2}")
     typer.echo(f"text:    {info['label'] or ''}{info['text'] or '(lost in the source)'}")
+    if info["text_en"]:
+        reviewed = "reviewed" if info["text_en"]["reviewed"] else "not yet reviewed"
+        typer.echo(f"english: {info['text_en']['text']}")
+        typer.echo(f"         (the curators' translation, not an official one; {reviewed})")
+        if info["text_en"]["notes"]:
+            typer.echo(f"         translation notes: {info['text_en']['notes']}")
     if info["notes"]:
         typer.echo(f"notes:   {info['notes']}")
     for part in ("assignments", "deadlines", "targets"):

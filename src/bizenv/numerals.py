@@ -16,3 +16,31 @@ def cn_to_int(text: str) -> int:
     if len(text) == 1 and text in DIGITS:
         return DIGITS[text]
     raise ValueError(f"not a Chinese numeral below 100: {text!r}")
+
+
+UNITS = {"十": 10, "百": 100, "千": 1000}
+MYRIADS = {"万": 10_000, "亿": 100_000_000}
+
+
+def cn_number(text: str) -> int:
+    """Convert any Chinese numeral (三十六, 两, 一百零五, 十二万) or ASCII digits to an int."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    total = section = digit = 0
+    seen = False
+    for ch in text:
+        if ch in DIGITS:
+            digit, seen = DIGITS[ch], True
+        elif ch in UNITS:
+            section += (digit or 1) * UNITS[ch]
+            digit, seen = 0, True
+        elif ch in MYRIADS:
+            total += (section + digit or 1) * MYRIADS[ch]
+            section = digit = 0
+            seen = True
+        else:
+            raise ValueError(f"not a Chinese numeral: {text!r}")
+    if not seen:
+        raise ValueError(f"not a Chinese numeral: {text!r}")
+    return total + section + digit

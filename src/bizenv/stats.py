@@ -67,7 +67,8 @@ def show(pkg: Package, task_id: str) -> dict | None:
         task = con.execute(
             """SELECT t.task_id, t.document_id, t.seq, t.label, t.status, t.text, t.source_line, t.notes,
                       p.label || ' ' || coalesce(p.title, '') AS heading1,
-                      coalesce(m.label, '') || ' ' || coalesce(m.title, '') AS heading2, d.source_file
+                      coalesce(m.label, '') || ' ' || coalesce(m.title, '') AS heading2, d.source_file,
+                      p.measure_id, m.measure_id
                FROM tasks t JOIN documents d USING (document_id)
                LEFT JOIN measures m ON m.measure_id = t.measure_id
                LEFT JOIN measures p ON p.measure_id = m.parent_id
@@ -77,6 +78,10 @@ def show(pkg: Package, task_id: str) -> dict | None:
         keys = ["task_id", "document_id", "seq", "label", "status", "text", "source_line", "notes", "heading1",
                 "heading2", "source_file"]
         info = dict(zip(keys, task))
+        from .translation import english  # the curators' English of the text and headings, where there is one
+
+        info["text_en"] = english(con, "tasks", task_id, "text")
+        info["heading1_en"], info["heading2_en"] = (english(con, "measures", mid, "title") for mid in task[-2:])
         info["assignments"] = rows("""SELECT a.role, a.position, a.name_as_printed, u.unit_id, u.name_en, a.inherited,
                                              a.source_line, a.notes
                                       FROM assignments a JOIN units u USING (unit_id) WHERE a.task_id = ?

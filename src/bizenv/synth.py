@@ -153,6 +153,8 @@ def generate(out: Path, tasks: int, seed: int = 1, plant: bool = False, template
             doc_type="responsibility_table", layout="column_table", merged_cells="false", issued_date="",
             year=year, source_file=f"sources/{doc_id}.txt", source_sha256=hashlib.sha256(source).hexdigest(),
             title_line=1, curation_status="complete", notes=""))
+    rows["translations"] = _translations(rows, template)
+    shutil.copyfile(template / "data" / "glossary.csv", out / "data" / "glossary.csv")
     planted = _plant(rows, rng) if plant else []
     for name, data in rows.items():
         _write(out / "data" / f"{name}.csv", _fields(template, name), data)
@@ -167,6 +169,28 @@ def generate(out: Path, tasks: int, seed: int = 1, plant: bool = False, template
     (out / "planted.json").write_text(json.dumps({"counts": counts, "planted": planted}, ensure_ascii=False,
                                                  indent=1) + "\n", encoding="utf-8")
     return {"counts": counts, "planted": planted}
+
+
+def _translations(rows: dict, template: Path) -> list[dict]:
+    """A stand-in English row for every task text and heading title: the glossary English of each term
+    and every number of the Chinese, so that the translation rules have real work and pass."""
+    import re
+
+    from .translation import zh_numbers
+
+    with open(template / "data" / "glossary.csv", encoding="utf-8", newline="") as f:
+        glossary = {g["term"]: g["english"] for g in csv.DictReader(f)}
+    terms = re.compile("|".join(re.escape(t) for t in sorted(glossary, key=len, reverse=True)))
+    out = []
+    for table, key, column in (("measures", "measure_id", "title"), ("tasks", "task_id", "text")):
+        for row in rows[table]:
+            text = row[column]
+            words = [glossary[t] for t in dict.fromkeys(terms.findall(text))]
+            numbers = [min(keys, key=len) for _, keys in zh_numbers(text)]
+            english = "; ".join([f"Synthetic {table[:-1]} {row[key]}", *words, *numbers]) + "."
+            out.append(dict(source_table=table, source_id=row[key], source_column=column, language="en",
+                            text=english, method="human", reviewed="false", review_notes="", notes=""))
+    return out
 
 
 def _cn(n: int) -> str:

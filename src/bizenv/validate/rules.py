@@ -543,6 +543,116 @@ def _(F):
     return d["issued_date"].isna() | (pd.to_datetime(d["issued_date"]).dt.year == d["year"])
 
 
+# --- translations ------------------------------------------------------------------------------------
+# A translation renders one cell: (source_table, source_id, source_column) names it; these are the cells
+# that may be translated, each with the Chinese text and the document it belongs to.
+
+def _sources() -> str:
+    """SQL of every translatable cell: source_table, source_id, source_column, zh (the text), document_id."""
+    # a task's text is compared in its clean form (text_clean: no PDF line breaks inside 一网 通办)
+    part = ("SELECT '{table}' AS source_table, {key} AS source_id, '{column}' AS source_column, "
+            "arg_min({clean}, _row) AS zh, arg_min(document_id, _row) AS document_id FROM {table} GROUP BY {key}")
+    cells = (("tasks", "task_id", "text", "coalesce(text_clean, text)"), ("measures", "measure_id", "title", "title"),
+             ("measures", "measure_id", "body", "body"), ("documents", "document_id", "title", "title"))
+    return " UNION ALL ".join(part.format(table=table, key=key, column=column, clean=clean)
+                              for table, key, column, clean in cells)
+
+
+def _source_join() -> str:
+    return (f"LEFT JOIN ({_sources()}) s ON s.source_table = t.source_table AND s.source_id = t.source_id "
+            "AND s.source_column = t.source_column ")
+
+
+@rule("translation-source", "translations", "source_id",
+      "the translated cell does not exist: source_table/source_column must be tasks/text, measures/title, "
+      "measures/body or documents/title, and source_id a row of that table")
+def _(F):
+    return F["translations"].sql("s.source_id IS NOT NULL", joins=_source_join())
+
+
+@rule("translation-source-empty", "translations", "source_column",
+      "the translated cell is empty in its table (a lost text has no translation)")
+def _(F):
+    return F["translations"].sql("s.source_id IS NULL OR coalesce(s.zh, '') <> ''", joins=_source_join())
+
+
+@rule("translation-glossary", "translations", "text",
+      "a glossary term of the Chinese text is not rendered with its glossary English (data/glossary.csv; "
+      "case-insensitive; a term inside a longer glossary term is rendered by the longer one)")
+def _(F):
+    t = F["translations"]
+    glossary = ("(SELECT term, arg_min(english, _row) AS english FROM glossary "
+                "WHERE coalesce(term, '') <> '' GROUP BY term)")
+    # one alternation of the terms, longest first, finds each printed term once (告知承诺制, not 承诺制 in
+    # it); it is computed from the data and passed as a bound parameter, never written into the SQL
+    pattern = t.con.execute(f"SELECT string_agg(regexp_escape(term), '|' ORDER BY length(term) DESC, term) "
+                            f"FROM {glossary}").fetchall()[0][0]
+    if not pattern:
+        return t.sql("true")
+    failing = t.con.execute(
+        f"""SELECT DISTINCT x._row FROM (
+                SELECT t._row, t.text, unnest(regexp_extract_all(coalesce(s.zh, ''), $1)) AS term
+                FROM translations t {_source_join()}) x
+            JOIN {glossary} g USING (term)
+            WHERE strpos(lower(coalesce(x.text, '')), lower(coalesce(g.english, ''))) = 0""", [pattern]).fetchall()
+    return ~t["_row"].isin([row for (row,) in failing]).astype(bool)
+
+
+@rule("translation-numbers", "translations", "text",
+      "a number of the Chinese text is missing from the English (digits, or a Chinese numeral such as 三级; "
+      "see bizenv.translation)")
+def _(F):
+    from ..translation import fast_numbers_sql, missing_numbers
+
+    t = F["translations"]
+    # most rows pass in DuckDB (every digit run of the Chinese printed alike in the English, no Chinese
+    # numeral); the rest - converted amounts, number words, months - are read by bizenv.translation
+    ok = t.sql(fast_numbers_sql("s.zh", "t.text"), joins=_source_join()).fillna(False).astype(bool)
+    if not ok.all():
+        rows = t["_row"]
+        wanted = set(rows[~ok].tolist())
+        found = t.con.execute(f"SELECT t._row, coalesce(s.zh, ''), coalesce(t.text, '') FROM translations t "
+                              f"{_source_join()} WHERE NOT coalesce({fast_numbers_sql('s.zh', 't.text')}, false)"
+                              ).fetchall()
+        passed = {row for row, zh, en in found if row in wanted and not missing_numbers(zh, en)}
+        ok = ok | rows.isin(passed).astype(bool)
+    return ok
+
+
+def _translated(F, table: str, key: str, column: str, applies: str):
+    """True where the cell needs no English translation or has one (pending documents are exempt)."""
+    done = ("LEFT JOIN (SELECT DISTINCT source_id FROM translations WHERE source_table = '{table}' "
+            "AND source_column = '{column}' AND language = 'en') tr ON tr.source_id = t.{key} ").format(
+        table=table, column=column, key=key)
+    joins = done + F.first("documents", "document_id", ["curation_status"], "d", "t.document_id")
+    return F[table].sql(f"NOT ({applies}) OR coalesce(d.curation_status = 'pending', false) "
+                        "OR tr.source_id IS NOT NULL", joins=joins)
+
+
+@rule("task-translated", "tasks", "text", "an ok task has no English translation in data/translations.csv")
+def _(F):
+    return _translated(F, "tasks", "task_id", "text", "t.status = 'ok' AND coalesce(t.text, '') <> ''")
+
+
+@rule("measure-title-translated", "measures", "title",
+      "a heading's title has no English translation in data/translations.csv")
+def _(F):
+    return _translated(F, "measures", "measure_id", "title", "coalesce(t.title, '') <> ''")
+
+
+@rule("measure-body-translated", "measures", "body",
+      "a heading's body has no English translation in data/translations.csv")
+def _(F):
+    return _translated(F, "measures", "measure_id", "body", "coalesce(t.body, '') <> ''")
+
+
+@rule("document-title-translated", "documents", "title_en",
+      "a document without title_en needs an English translation of its title in data/translations.csv")
+def _(F):
+    return _translated(F, "documents", "document_id", "title",
+                       "coalesce(t.title_en, '') = '' AND coalesce(t.title, '') <> ''")
+
+
 # --- runner -----------------------------------------------------------------------------------------------
 
 def check(con, pkg: Package, loaded: list[str]) -> list[Finding]:
