@@ -1,11 +1,12 @@
 # Quickstart (see README.md):
 #   make run    set up, then validate the corpus, build the database and print the counts
 #   make test   set up, then run the tests and both validators
+#   make serve  set up, then browse and search the corpus at http://127.0.0.1:8001/
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test setup validate build stats dictionary cookbook clean
+.PHONY: run test setup validate build stats dictionary cookbook serve clean
 
 run: setup
 	$(BIN)/bizenv validate
@@ -36,6 +37,9 @@ dictionary: setup
 
 cookbook: setup
 	$(BIN)/bizenv cookbook
+
+serve: setup
+	$(BIN)/bizenv serve $(if $(PORT),--port $(PORT))
 
 clean:
 	rm -rf build dist $(VENV)

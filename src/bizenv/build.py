@@ -1,4 +1,4 @@
-"""``bizenv build``: the DuckDB database, its views and one Parquet file per table.
+"""``bizenv build``: the DuckDB database, its views, one Parquet file per table and the SQLite file.
 
 The build validates first and refuses an invalid corpus; it writes the tables the validator
 read, so every CSV file is read once.  Tables and Parquet files keep the rows in the order of
@@ -105,6 +105,9 @@ def _write(pkg: Package, tmp: Path, tables: list[str]) -> BuildResult:
             "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name").fetchall()]
         con.execute("CREATE TABLE _package AS SELECT ? AS name, ? AS version",
                     [pkg.descriptor.get("name"), pkg.descriptor.get("version")])
+        from . import sqlitedb
+
+        sqlitedb.write(pkg, con, tmp / "bizenv.sqlite", tables, result.views)
         for name in tables:  # rows in the order of their CSV file, as in the database
             target = sql_literal(str(parquet / f"{name}.parquet"))
             con.execute(f"COPY {quote_ident(name)} TO {target} (FORMAT parquet)")
@@ -130,12 +133,13 @@ def _swap(pkg: Package, tmp: Path) -> None:
     if final_parquet.exists():
         final_parquet.rename(old)
     (tmp / "parquet").rename(final_parquet)
+    os.replace(tmp / "bizenv.sqlite", pkg.build_dir / "bizenv.sqlite")
     os.replace(tmp / "bizenv.duckdb", pkg.database)
     shutil.rmtree(old, ignore_errors=True)
 
 
 def is_stale(pkg: Package) -> bool:
-    if not pkg.database.exists():
+    if not pkg.database.exists() or not (pkg.build_dir / "bizenv.sqlite").exists():
         return True
     built = pkg.database.stat().st_mtime
     return any(f.stat().st_mtime > built for f in pkg.inputs())

@@ -46,6 +46,7 @@ class QueryFmt(str, Enum):
     csv = "csv"
     json = "json"
     markdown = "markdown"
+    xlsx = "xlsx"
 
 
 class Layer(str, Enum):
@@ -172,7 +173,11 @@ def build(
 def query(
     sql: Annotated[str, typer.Argument(help="One SQL statement (SELECT, WITH, DESCRIBE, SHOW, ...).")],
     package: PackageOpt = None,
-    fmt: Annotated[QueryFmt, typer.Option("--format", "-f", help="Output format.")] = QueryFmt.table,
+    fmt: Annotated[QueryFmt, typer.Option("--format", "-f", help="Output format (xlsx needs --output).")] = QueryFmt.table,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Write to this file instead of the terminal (not inside data/, schemas/ or sources/).")] = None,
+    bom: Annotated[bool, typer.Option(
+        "--bom", help="CSV with a UTF-8 byte-order mark, so that Excel shows Chinese correctly.")] = False,
 ) -> None:
     """Run SQL against the built database, read-only (builds it first if missing or stale).
 
@@ -181,18 +186,81 @@ def query(
       bizenv query "SELECT name, tasks_led FROM unit_workload ORDER BY tasks_led DESC LIMIT 5"
 
       bizenv query "SELECT * FROM targets_long WHERE unit = 'working_day'" --format csv
+
+      bizenv query "SELECT * FROM task_overview" --format xlsx --output tasks.xlsx
+
+      bizenv query "SELECT * FROM targets_long" --format csv --bom --output targets.csv
     """
     from .output import render
     from .query import QueryError, run
 
     pkg = open_package(package)
+    if fmt == QueryFmt.xlsx and output is None:
+        fail("--format xlsx writes a file: give --output FILE.xlsx", 2)
+    if bom and fmt != QueryFmt.csv:
+        fail("--bom is for --format csv", 2)
+    target = None
+    if output is not None:
+        from .export import ExportError, check_output
+
+        try:
+            target = check_output(output, pkg.root)
+        except ExportError as exc:
+            fail(str(exc))
     ensure_built(pkg)
     try:
         columns, rows = run(pkg, sql)
     except QueryError as exc:
         fail(f"query failed: {exc}")
-    if columns:
-        typer.echo(render(columns, rows, fmt.value))
+    if target is None:
+        if columns:
+            typer.echo(render(columns, rows, fmt.value))
+        return
+    from .export import ExportError, csv_bytes, write_file, xlsx_bytes
+
+    try:
+        if fmt == QueryFmt.xlsx:
+            content = xlsx_bytes(columns, rows)
+        elif fmt == QueryFmt.csv:
+            content = csv_bytes(columns, rows, bom=bom)
+        else:
+            content = (render(columns, rows, fmt.value) + "\n").encode("utf-8")
+    except ExportError as exc:
+        fail(str(exc))
+    except ModuleNotFoundError as exc:
+        fail(f"{exc.name} is needed for --format xlsx: pip install 'bizenv[serve]'", 2)
+    write_file(target, content)
+    typer.echo(f"wrote {output}: {len(rows)} row{'s' if len(rows) != 1 else ''}", err=True)
+
+
+@app.command()
+def serve(
+    package: PackageOpt = None,
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)] = 8001,
+    host: Annotated[str, typer.Option(
+        "--host", help="Address to listen on; the default serves this machine only.")] = "127.0.0.1",
+) -> None:
+    """Browse and search the corpus in a web page (Datasette): builds first if the data changed.
+
+    Serves build/bizenv.sqlite read-only with search (Chinese and English), facets, task pages,
+    the cookbook's questions, charts, and CSV/xlsx exports. Also writes the site's metadata to
+    build/datasette/metadata.json (for publishing, see the README).
+
+    Example: bizenv serve --port 8080, then open http://127.0.0.1:8080/
+    """
+    pkg = open_package(package)
+    ensure_built(pkg)
+    try:
+        from . import serve as site
+    except ModuleNotFoundError as exc:
+        fail(f"{exc.name} is needed to serve: pip install 'bizenv[serve]'", 2)
+    try:
+        import datasette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ModuleNotFoundError as exc:
+        fail(f"{exc.name} is needed to serve: pip install 'bizenv[serve]'", 2)
+    site.write_metadata(pkg)
+    site.run(pkg, host, port, log=lambda m: typer.echo(m, err=True))
 
 
 def ensure_built(pkg) -> None:
