@@ -82,14 +82,26 @@ async def search_all(datasette, query: str, limit: int = 5) -> list[dict]:
         where = f"rowid IN (SELECT rowid FROM [{fts}] WHERE [{fts}] MATCH escape_fts(:q))"
         count = (await db.execute(f"SELECT count(*) FROM [{table}] WHERE {where}", {"q": query})).rows[0][0]
         pk = ", ".join(f"[{c}]" for c in spec["pk"])
-        rows = (await db.execute(f"SELECT {pk}, [{label}] FROM [{table}] WHERE {where} ORDER BY rowid LIMIT {limit}",
+        shown = [c for c in spec.get("shown") or [] if c != label]
+        cols = ", ".join(f"[{c}]" for c in [label] + shown)
+        rows = (await db.execute(f"SELECT {pk}, {cols} FROM [{table}] WHERE {where} ORDER BY rowid LIMIT {limit}",
                                  {"q": query})).rows
+        n = len(spec["pk"])
+        found = [w.lower() for w in words(query)]
+
+        def best(values):
+            """The first shown text that contains a word of the search, else the label."""
+            for v in values:
+                if v is not None and any(w in str(v).lower() for w in found):
+                    return v
+            return values[0]
+
         out.append({
             "table": table, "title": spec.get("title", table), "count": count,
             "url": datasette.urls.table(DATABASE, table) + "?" + urllib.parse.urlencode({"_search": query}),
             "rows": [{"url": datasette.urls.row(DATABASE, table, ",".join(
-                urllib.parse.quote(str(v), safe="") for v in r[:-1])), "key": ", ".join(str(v) for v in r[:-1]),
-                "label": highlight(r[-1], query)} for r in rows],
+                urllib.parse.quote(str(v), safe="") for v in r[:n])), "key": ", ".join(str(v) for v in r[:n]),
+                "label": highlight(best(list(r[n:])), query)} for r in rows],
         })
     return out
 
