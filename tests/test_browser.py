@@ -39,13 +39,29 @@ def _missing() -> str | None:
     return None
 
 
+def _unavailable(reason: str | None, env) -> None:
+    """Skip with the reason on a person's machine; fail under CI=true, where the browser must be."""
+    if reason is None:
+        return
+    if env.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true and the browser test cannot run: {reason}")
+    pytest.skip(f"browser test skipped: {reason}")
+
+
+def test_a_missing_browser_is_skipped_for_a_person_and_fails_in_ci(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    reason = _missing()
+    assert reason and ("chromium" in reason or "selenium" in reason)
+    with pytest.raises(pytest.skip.Exception, match="browser test skipped: "):
+        _unavailable(reason, {})
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        _unavailable(reason, {"CI": "true"})
+    _unavailable(None, {"CI": "true"})  # a browser present: nothing happens
+
+
 @pytest.fixture(scope="module")
 def browser():
-    reason = _missing()
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true and the browser test cannot run: {reason}")
-        pytest.skip(f"browser test skipped: {reason}")
+    _unavailable(_missing(), os.environ)
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
