@@ -305,6 +305,17 @@ def test_home_page_has_search_tables_queries_and_both_charts(site):
     assert "default-src 'self'" in site("/").headers["content-security-policy"]
 
 
+def test_the_chart_questions_draw_their_chart(site, cookbook_pkg):
+    from bizenv import serve
+
+    names = {q["title"]: name for name, q in serve.canned_queries(Package.open(cookbook_pkg)).items()}
+    due = site("/bizenv/" + names["7. When do the tasks fall due, month by month?"]).text
+    assert due.count('class="bizenv-chart"') == 1 and "tasks due" in due
+    electricity = site("/bizenv/" + names["4. How did the targets for getting electricity tighten from 2019 to 2023?"]).text
+    assert electricity.count('class="bizenv-chart"') == 1 and "个工作日" in electricity
+    assert 'class="bizenv-chart"' not in site("/bizenv/01-which-agencies-lead-the-most-tasks").text
+
+
 def test_facets_and_labels(site):
     data = site("/bizenv/units.json?_size=1").json()
     assert set(data["facet_results"]) >= {"jurisdiction", "unit_type", "function"}
@@ -366,6 +377,16 @@ def test_metadata_is_derived_from_the_schemas(built_pkg, tmp_path):
     assert meta["license_url"].startswith("https://creativecommons.org/")
     assert pkg.descriptor["version"] in meta["title"]
     assert tables["_view_tasks" if "_view_tasks" in tables else "_source_lines"]["hidden"]
+
+
+@pytest.mark.parametrize("content", ["questions: [\n", "questions:\n  - title: 1\n", "questions: 3\n"])
+def test_a_broken_cookbook_is_a_clear_error(runner, built_pkg, tmp_path, content):
+    copy = tmp_path / "pkg"
+    shutil.copytree(built_pkg, copy)
+    (copy / "docs").mkdir(exist_ok=True)
+    (copy / "docs" / "cookbook.yaml").write_text(content, encoding="utf-8")
+    result = runner.invoke(app, ["serve", "--package", str(copy), "--port", "1"])
+    assert result.exit_code == 1 and "docs/cookbook.yaml: cannot be used" in result.output
 
 
 def test_every_facet_exists(built_pkg):

@@ -259,7 +259,10 @@ def serve(
         import uvicorn  # noqa: F401
     except ModuleNotFoundError as exc:
         fail(f"{exc.name} is needed to serve: pip install 'bizenv[serve]'", 2)
-    site.write_metadata(pkg)
+    try:
+        site.write_metadata(pkg)
+    except site.SiteError as exc:
+        fail(str(exc))
     site.run(pkg, host, port, log=lambda m: typer.echo(m, err=True))
 
 

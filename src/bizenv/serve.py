@@ -94,27 +94,45 @@ def view_descriptions(pkg: Package) -> dict[str, str]:
     return out
 
 
-def slug(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60]
+def slug(title: str, limit: int = 60) -> str:
+    """URL name of a question: its words in lower case, cut at a word boundary."""
+    text = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    if len(text) > limit:
+        text = text[:limit + 1].rsplit("-", 1)[0]
+    return text
+
+
+class SiteError(Exception):
+    """A file the site is made from cannot be used (the CLI prints it, exit 1)."""
 
 
 def canned_queries(pkg: Package) -> dict[str, dict]:
+    """The cookbook's questions as Datasette canned queries (empty without docs/cookbook.yaml)."""
     import yaml
 
     path = pkg.root / "docs" / "cookbook.yaml"
     if not path.exists():
         return {}
-    spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        questions = spec.get("questions", [])
+        if not isinstance(questions, list) or not all(
+                isinstance(q, dict) and isinstance(q.get("title"), str) and isinstance(q.get("sql"), str)
+                for q in questions):
+            raise ValueError("each question needs a title and sql")
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError, AttributeError) as exc:
+        raise SiteError(f"docs/cookbook.yaml: cannot be used: {' '.join(str(exc).split())}") from None
     out = {}
-    for number, q in enumerate(spec.get("questions", []), start=1):
+    for number, q in enumerate(questions, start=1):
         description = (q.get("why") or "").strip()
         params = list(q.get("params", {}) or {})
         if params:
             description += (" " if description else "") + (
                 "Leave a parameter empty for all; fill it in to narrow the answer.")
-        out[f"{number:02d}-{slug(q['title'])}"] = {
+        out[q.get("name") or f"{number:02d}-{slug(q['title'])}"] = {
             "title": f"{number}. {q['title']}", "sql": q["sql"].strip(), "description": description,
             **({"params": params} if params else {}),
+            **({"chart": q["chart"]} if q.get("chart") else {}),
         }
     return out
 
@@ -194,12 +212,13 @@ def metadata(pkg: Package, db: Path) -> dict:
                 "title": desc.get("title", "bizenv"),
                 "description": f"Tables and views of the corpus, version {version}.",
                 "tables": tables,
-                "queries": queries,
+                "queries": {k: {f: v for f, v in q.items() if f != "chart"} for k, q in queries.items()},
             }
         },
         "plugins": {"bizenv-site": {
             "search": search,
             "queries": [{"name": k, "title": v["title"], "description": v["description"]} for k, v in queries.items()],
+            "query_charts": {k: v["chart"] for k, v in queries.items() if v.get("chart")},
             "version": version,
         }},
     }

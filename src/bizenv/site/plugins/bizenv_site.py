@@ -344,6 +344,12 @@ def extra_template_vars(template, database, table, view_name, request, datasette
             return {"bizenv_charts": await charts(datasette, indicator, unit),
                     "bizenv_queries": _config(datasette).get("queries", []),
                     "bizenv_tables": await tables_and_views(datasette)}
+        if database == DATABASE and template.startswith("query") and request is not None:
+            kind = _config(datasette).get("query_charts", {}).get(request.url_vars.get("table", ""))
+            if kind:
+                drawn = await charts(datasette, "getting_electricity", "working_day")
+                return {"bizenv_query_chart": drawn["due_per_month" if kind == "due_per_month" else "target"]}
+            return {}
         if view_name == "row" and database == DATABASE and table == "tasks" and request is not None:
             task_id = urllib.parse.unquote(request.url_vars.get("pks", ""))
             return {"task": await task_details(datasette, task_id)}
