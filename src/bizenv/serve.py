@@ -142,7 +142,8 @@ def _columns(db: Path) -> dict[str, list[str]]:
     try:
         names = [r[0] for r in con.execute(
             "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name").fetchall()]
-        return {n: [r[1] for r in con.execute(f"PRAGMA table_info({json.dumps(n)})").fetchall()] for n in names}
+        return {n: [r[0] for r in con.execute("SELECT name FROM pragma_table_info(?)", [n]).fetchall()]
+                for n in names}
     finally:
         con.close()
 

@@ -21,6 +21,7 @@ import re
 import urllib.parse
 
 from datasette import hookimpl
+from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
@@ -69,6 +70,11 @@ def prepare_connection(conn, database):
         conn.create_function("escape_fts", 1, fts_match, deterministic=True)
 
 
+def ident(name: str) -> str:
+    """An SQL identifier, quoted (names come from the package's descriptor)."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
 def _config(datasette) -> dict:
     return datasette.plugin_config(PLUGIN) or {}
 
@@ -79,13 +85,13 @@ async def search_all(datasette, query: str, limit: int = 5) -> list[dict]:
     out = []
     for table, spec in _config(datasette).get("search", {}).items():
         fts, label = spec["fts_table"], spec.get("label") or spec["columns"][0]
-        where = f"rowid IN (SELECT rowid FROM [{fts}] WHERE [{fts}] MATCH escape_fts(:q))"
-        count = (await db.execute(f"SELECT count(*) FROM [{table}] WHERE {where}", {"q": query})).rows[0][0]
-        pk = ", ".join(f"[{c}]" for c in spec["pk"])
+        where = f"rowid IN (SELECT rowid FROM {ident(fts)} WHERE {ident(fts)} MATCH escape_fts(:q))"
+        count = (await db.execute(f"SELECT count(*) FROM {ident(table)} WHERE {where}", {"q": query})).rows[0][0]
+        pk = ", ".join(ident(c) for c in spec["pk"])
         shown = [c for c in spec.get("shown") or [] if c != label]
-        cols = ", ".join(f"[{c}]" for c in [label] + shown)
-        rows = (await db.execute(f"SELECT {pk}, {cols} FROM [{table}] WHERE {where} ORDER BY rowid LIMIT {limit}",
-                                 {"q": query})).rows
+        cols = ", ".join(ident(c) for c in [label] + shown)
+        rows = (await db.execute(f"SELECT {pk}, {cols} FROM {ident(table)} WHERE {where} ORDER BY rowid "
+                                 f"LIMIT {int(limit)}", {"q": query})).rows
         n = len(spec["pk"])
         found = [w.lower() for w in words(query)]
 
@@ -99,8 +105,8 @@ async def search_all(datasette, query: str, limit: int = 5) -> list[dict]:
         out.append({
             "table": table, "title": spec.get("title", table), "count": count,
             "url": datasette.urls.table(DATABASE, table) + "?" + urllib.parse.urlencode({"_search": query}),
-            "rows": [{"url": datasette.urls.row(DATABASE, table, ",".join(
-                urllib.parse.quote(str(v), safe="") for v in r[:n])), "key": ", ".join(str(v) for v in r[:n]),
+            "rows": [{"url": datasette.urls.row(DATABASE, table, ",".join(tilde_encode(str(v)) for v in r[:n])),
+                      "key": ", ".join(str(v) for v in r[:n]),
                 "label": highlight(best(list(r[n:])), query)} for r in rows],
         })
     return out
@@ -175,7 +181,7 @@ async def tables_and_views(datasette) -> dict:
     for name in await db.table_names():
         if name in hidden or name.startswith("_") or meta.get(name, {}).get("hidden"):
             continue
-        count = (await db.execute(f"SELECT count(*) FROM [{name}]")).rows[0][0]
+        count = (await db.execute(f"SELECT count(*) FROM {ident(name)}")).rows[0][0]
         out["tables"].append({"name": name, "title": meta.get(name, {}).get("title", name), "count": count})
     for name in await db.view_names():
         out["views"].append({"name": name, "description": meta.get(name, {}).get("description", "")})
@@ -351,7 +357,7 @@ def extra_template_vars(template, database, table, view_name, request, datasette
                 return {"bizenv_query_chart": drawn["due_per_month" if kind == "due_per_month" else "target"]}
             return {}
         if view_name == "row" and database == DATABASE and table == "tasks" and request is not None:
-            task_id = urllib.parse.unquote(request.url_vars.get("pks", ""))
+            task_id = tilde_decode(request.url_vars.get("pks", ""))
             return {"task": await task_details(datasette, task_id)}
         return {}
 
