@@ -221,6 +221,26 @@ def test_recall_of_the_built_index_equals_a_substring_scan(built_pkg, table):
         assert hits > 50  # the words do occur
 
 
+def test_a_column_of_a_view_is_added_to_search_in_one_place(pkg, monkeypatch):
+    """How English translations will be searched: list a view's column beside the table's own."""
+    from bizenv.build import build
+
+    monkeypatch.setitem(sqlitedb.SEARCH, "tasks", ["tasks.text_clean", "task_overview.heading2"])
+    build(Package.open(pkg))
+    site = plugin()
+    con = sqlite3.connect(pkg / "build" / "bizenv.sqlite")
+    con.create_function("escape_fts", 1, site.fts_match)
+    assert [r[1] for r in con.execute("PRAGMA table_info(tasks_fts)")] == ["text_clean", "task_overview_heading2"]
+    rows = con.execute("SELECT t.rowid, t.text_clean, o.heading2 FROM tasks t JOIN task_overview o USING (task_id)")
+    rows = rows.fetchall()
+    only_by_heading = 0
+    for word in ["优化", "财产登记", "信用"]:
+        found = {r[0] for r in con.execute("SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH escape_fts(?)", [word])}
+        assert found == {r[0] for r in rows if contains(r[1:], word)}, word
+        only_by_heading += len(found - {r[0] for r in rows if contains(r[1:2], word)})
+    assert only_by_heading > 10  # rows found through the view's column alone
+
+
 def test_gedian_spaces_do_not_hide_tasks(built_pkg):
     """一网通办 is printed with stray spaces in gedian-2021-t041; search reads text_clean."""
     site = plugin()

@@ -155,6 +155,7 @@ pre.bizenv-source .hit, mark { background: #fff2a8; }
 .rows-and-columns td.col-quote, .rows-and-columns td.col-metric, .rows-and-columns td.col-description,
 .rows-and-columns td.col-task_text, .rows-and-columns td.col-body, .rows-and-columns td.col-title
   { min-width: 22em; }
+body:not(.table-tasks) .rows-and-columns td.col-task_id { min-width: 22em; }
 """
 
 
