@@ -240,6 +240,15 @@ def test_a_column_of_a_view_is_added_to_search_in_one_place(pkg, monkeypatch):
         assert found == {r[0] for r in rows if contains(r[1:], word)}, word
         only_by_heading += len(found - {r[0] for r in rows if contains(r[1:2], word)})
     assert only_by_heading > 10  # rows found through the view's column alone
+    from bizenv import serve
+
+    ds = serve.app(Package.open(pkg))
+
+    async def page():
+        await ds.invoke_startup()
+        return (await ds.client.get("/bizenv/tasks/gedian-2021-t041")).text
+
+    assert "heading2 <span class=\"bizenv-muted\">(task_overview)</span>" in asyncio.run(page())
 
 
 def test_gedian_spaces_do_not_hide_tasks(built_pkg):

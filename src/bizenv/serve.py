@@ -191,7 +191,8 @@ def metadata(pkg: Package, db: Path) -> dict:
     search = {
         name: {"fts_table": f"{name}_fts", "pk": pkg.primary_key(name), "label": LABELS.get(name),
                "title": pkg.resources[name].get("title", name), "columns": [c for _, _, c in fts_columns(name)],
-               "shown": [c for relation, c, _ in fts_columns(name) if relation == name]}
+               "shown": [c for relation, c, _ in fts_columns(name) if relation == name],
+               "extra": [[relation, c] for relation, c, _ in fts_columns(name) if relation != name]}
         for name in SEARCH if name in columns and f"{name}_fts" in columns
     }
     queries = canned_queries(pkg)

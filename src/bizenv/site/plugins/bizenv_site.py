@@ -222,6 +222,13 @@ async def task_details(datasette, task_id: str) -> dict | None:
     info["targets"] = await rows("""
         SELECT target_id, quote, metric, comparator, value, unit_raw, unit, kind, as_of_date
         FROM targets WHERE task_id = :id ORDER BY target_id""")
+    # searched columns from other relations (e.g. an English translation in a view) are shown too
+    info["extra"] = []
+    for relation, column in _config(datasette).get("search", {}).get("tasks", {}).get("extra", []):
+        result = await db.execute(f"SELECT {ident(column)} FROM {ident(relation)} WHERE task_id = :id", {"id": task_id})
+        values = [r[0] for r in result.rows if r[0]]
+        if values:
+            info["extra"].append({"name": column, "relation": relation, "text": "\n".join(map(str, values))})
     lines = [info["source_line"]] + [a["source_line"] for a in info["assignments"]] + \
             [d["source_line"] for d in info["deadlines"]]
     lines = [n for n in lines if n is not None]
