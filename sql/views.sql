@@ -19,6 +19,7 @@ QUALIFY row_number() OVER (PARTITION BY c.unit_id ORDER BY c.depth DESC) = 1
 ;
 
 -- task_overview: one row per task with its document, headings, units, deadlines and targets.
+-- Search text_clean, not text: text keeps the PDF line breaks and stray spaces (宗 地征收).
 CREATE VIEW task_overview AS
 WITH units_by_role AS (
     SELECT a.task_id,
@@ -40,7 +41,7 @@ WITH units_by_role AS (
 )
 SELECT t.task_id, t.document_id, d.jurisdiction, d.jurisdiction_en, d.year, d.doc_type,
        p.label AS heading1_label, p.title AS heading1, m.label AS heading2_label, m.title AS heading2,
-       t.seq, t.label, t.text, t.status,
+       t.seq, t.label, t.text, t.text_clean, t.status,
        r.lead_units, r.responsible_units, coalesce(r.n_lead, 0) AS n_lead, coalesce(r.n_responsible, 0) AS n_responsible,
        dl.deadlines, dl.first_due_date, dl.last_due_date, coalesce(dl.ongoing, false) AS ongoing,
        coalesce(tg.n_targets, 0) AS n_targets, t.source_line, t.notes
@@ -54,13 +55,23 @@ LEFT JOIN tg USING (task_id)
 ;
 
 -- unit_workload: tasks led and co-owned per agency (sub-units such as 市发改委（市信用办） roll up
--- to their agency), with the number of documents and the printed forms seen.
+-- to their agency), with the number of documents and the printed forms seen. In a table with
+-- merged cells (echeng-2023) an empty unit cell takes the unit printed above it (inherited):
+-- *_on_row counts tasks whose own row names the agency, *_inherited tasks that name it only
+-- through a merged cell; tasks_led = tasks_led_on_row + tasks_led_inherited.
 CREATE VIEW unit_workload AS
 SELECT ua.agency_id AS unit_id, ua.agency_name AS name, ua.agency_name_en AS name_en,
        any_value(a_u.jurisdiction) AS jurisdiction, any_value(a_u.unit_type) AS unit_type,
        count(DISTINCT a.task_id) FILTER (WHERE a.role = 'lead') AS tasks_led,
        count(DISTINCT a.task_id) FILTER (WHERE a.role = 'responsible') AS tasks_responsible,
        count(DISTINCT a.task_id) AS tasks_total,
+       count(DISTINCT a.task_id) FILTER (WHERE a.role = 'lead' AND NOT a.inherited) AS tasks_led_on_row,
+       count(DISTINCT a.task_id) FILTER (WHERE a.role = 'lead')
+           - count(DISTINCT a.task_id) FILTER (WHERE a.role = 'lead' AND NOT a.inherited) AS tasks_led_inherited,
+       count(DISTINCT a.task_id) FILTER (WHERE a.role = 'responsible' AND NOT a.inherited) AS tasks_responsible_on_row,
+       count(DISTINCT a.task_id) FILTER (WHERE a.role = 'responsible')
+           - count(DISTINCT a.task_id) FILTER (WHERE a.role = 'responsible' AND NOT a.inherited)
+           AS tasks_responsible_inherited,
        count(DISTINCT t.document_id) AS documents,
        string_agg(DISTINCT a.name_as_printed, '；' ORDER BY a.name_as_printed) AS printed_as
 FROM assignments a
@@ -88,7 +99,7 @@ SELECT g.target_id, g.task_id, t.document_id, d.jurisdiction, d.jurisdiction_en,
        g.kind, g.metric, g.comparator, g.value, g.unit_raw, g.unit,
        g.value * mu.factor AS value_base, mu.base_code AS base_unit, mu.dimension,
        g.baseline_value, g.baseline_value * mu.factor AS baseline_base,
-       g.quote, t.text AS task_text, g.notes
+       g.quote, t.text AS task_text, t.text_clean AS task_text_clean, g.notes
 FROM targets g
 JOIN tasks t USING (task_id)
 JOIN documents d USING (document_id)
@@ -101,7 +112,7 @@ CREATE VIEW assignments_long AS
 SELECT a.task_id, t.document_id, d.jurisdiction AS document_jurisdiction, d.year, t.seq, t.status,
        a.role, a.position, a.unit_id, u.name AS unit_name, u.name_en AS unit_name_en, u.unit_type,
        u.jurisdiction AS unit_jurisdiction, ua.agency_id, ua.agency_name, a.name_as_printed, a.inherited,
-       t.text
+       t.text, t.text_clean
 FROM assignments a
 JOIN tasks t USING (task_id)
 JOIN documents d USING (document_id)
@@ -109,8 +120,10 @@ JOIN units u USING (unit_id)
 JOIN unit_agency ua USING (unit_id)
 ;
 
--- deadlines_by_document: how each document sets deadlines: tasks with a dated deadline, ongoing
--- only, none; the earliest, median and latest due date; the median months from the document's
+-- deadlines_by_document: how each document sets deadlines: each task (whose text survives) is
+-- counted once, by its first kind in this order: a dated deadline (tasks_with_date), ongoing only
+-- (长期推进, 持续推进: ongoing_only), per the superior's arrangement only (根据省统一安排:
+-- per_superior_only), no deadline printed (no_deadline); they add up to tasks. Then the earliest, median and latest due date; the median months from the document's
 -- date (or 1 January of its year where no date is printed) to the due date.
 CREATE VIEW deadlines_by_document AS
 WITH per_task AS (
@@ -126,7 +139,10 @@ SELECT p.document_id, d.jurisdiction, d.year, d.issued_date,
        count(*) AS tasks,
        count(p.first_due) AS tasks_with_date,
        count(*) FILTER (WHERE p.first_due IS NULL AND p.has_ongoing) AS ongoing_only,
-       count(*) FILTER (WHERE p.first_due IS NULL AND NOT coalesce(p.has_ongoing, false)) AS no_date,
+       count(*) FILTER (WHERE p.first_due IS NULL AND NOT coalesce(p.has_ongoing, false)
+                        AND coalesce(p.has_per_superior, false)) AS per_superior_only,
+       count(*) FILTER (WHERE p.first_due IS NULL AND NOT coalesce(p.has_ongoing, false)
+                        AND NOT coalesce(p.has_per_superior, false)) AS no_deadline,
        min(p.first_due) AS earliest_due,
        CAST(quantile_disc(p.first_due, 0.5) AS DATE) AS median_due,
        max(p.first_due) AS latest_due,

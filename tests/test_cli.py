@@ -134,8 +134,11 @@ def test_deadlines_by_document(runner, built_pkg):
     tasks = read("tasks")
     for doc_id, r in rows.items():
         assert r["tasks"] == sum(1 for t in tasks if t["document_id"] == doc_id and t["status"] == "ok")
-    # Xianning: 57 has an empty deadline cell and 68 only 根据省统一安排 (per superior)
-    assert rows["xianning-2019"]["no_date"] == 2 and rows["xianning-2019"]["earliest_due"] == "2019-03-31"
+    # Xianning: 57 has an empty deadline cell and 68 only 根据省统一安排 (per superior): counted apart
+    assert rows["xianning-2019"]["no_deadline"] == 1 and rows["xianning-2019"]["per_superior_only"] == 1
+    assert rows["xianning-2019"]["earliest_due"] == "2019-03-31"
+    for r in rows.values():  # every task is counted once, under one kind
+        assert r["tasks"] == r["tasks_with_date"] + r["ongoing_only"] + r["per_superior_only"] + r["no_deadline"]
 
 
 def test_assignments_long_lists_one_agency_type_across_jurisdictions(runner, built_pkg):

@@ -58,7 +58,7 @@ def ragged(root):
 
 def empty_file(root):
     rewrite(root, "targets", lambda b: b"")
-    return "data/targets.csv", None, None, "source-error"
+    return "data/targets.csv", 1, None, "empty-file"
 
 
 def missing_column(root):

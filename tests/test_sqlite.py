@@ -489,7 +489,7 @@ def test_query_refuses_to_write_into_the_corpus(runner, built_pkg, target):
     before = (built_pkg / "data" / "tasks.csv").read_bytes()
     result = runner.invoke(app, ["query", "SELECT 1 AS x", "--package", str(built_pkg), "--format", "xlsx",
                                  "--output", str(built_pkg / target)])
-    assert result.exit_code == 1 and "will not write inside" in result.output
+    assert result.exit_code == 1 and "would write into the corpus" in result.output
     assert (built_pkg / "data" / "tasks.csv").read_bytes() == before
     assert not (built_pkg / "data" / "new.xlsx").exists()
 

@@ -61,7 +61,7 @@ def _step(step: str, root: str) -> dict:
     if step in QUERIES:
         from .query import run
 
-        columns, rows = run(pkg, QUERIES[step])
+        columns, rows, _ = run(pkg, QUERIES[step])
         return {"rows": len(rows)}
     raise ValueError(step)
 

@@ -10,6 +10,7 @@ fails half-way leaves the previous database and Parquet files as they were.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -50,8 +51,14 @@ def split_statements(sql: str) -> list[str]:
 
 def build(pkg: Package, validate_first: bool = True) -> BuildResult:
     """Validate, then write the validated tables: every CSV is read once, by the validator."""
-    pkg.build_dir.mkdir(exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=pkg.build_dir))
+    try:
+        if pkg.build_dir.is_symlink():
+            raise BuildError(f"{pkg.build_dir} is a symbolic link; remove it (build/ is written by bizenv build)")
+        pkg.build_dir.mkdir(exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=pkg.build_dir))
+    except OSError as exc:
+        raise BuildError(f"cannot write into {pkg.build_dir} ({exc.strerror}): it must be a folder you can "
+                         "write to") from None
     try:
         with Workspace() as con:
             if validate_first:
@@ -94,25 +101,71 @@ def _write(pkg: Package, tmp: Path, tables: list[str]) -> BuildResult:
         for name in tables:
             _comment(con, pkg, name)
             result.tables[name] = con.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchone()[0]
-        views_sql = pkg.root / "sql" / "views.sql"
-        if views_sql.exists():
-            for statement in split_statements(views_sql.read_text(encoding="utf-8")):
-                try:
-                    con.execute(statement)
-                except Exception as exc:
-                    raise BuildError(f"sql/views.sql: {str(exc).splitlines()[0]}\n  in: {statement.splitlines()[0]}")
-        result.views = [r[0] for r in con.execute(
-            "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name").fetchall()]
         con.execute("CREATE TABLE _package AS SELECT ? AS name, ? AS version",
-                    [pkg.descriptor.get("name"), pkg.descriptor.get("version")])
-        from . import sqlitedb
-
-        sqlitedb.write(pkg, con, tmp / "bizenv.sqlite", tables, result.views)
+                    [str(pkg.descriptor.get("name") or ""), str(pkg.descriptor.get("version") or "")])
         for name in tables:  # rows in the order of their CSV file, as in the database
             target = sql_literal(str(parquet / f"{name}.parquet"))
             con.execute(f"COPY {quote_ident(name)} TO {target} (FORMAT parquet)")
         con.execute("CHECKPOINT")
+    result.views = create_views(pkg, db)
+    from . import sqlitedb
+    from .tables import connect
+
+    con = connect(str(db), read_only=True, enable_external_access=False)
+    try:
+        sqlitedb.write(pkg, con, tmp / "bizenv.sqlite", tables, result.views)
+    finally:
+        con.close()
     return result
+
+
+VIEW = re.compile(r"(?:\s*--[^\n]*\n)*\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s", re.IGNORECASE)
+
+
+def view_statements(pkg: Package) -> list[str]:
+    """The statements of sql/views.sql, each checked to be a CREATE VIEW (it is package content)."""
+    from .paths import PathRefused, package_file, read_bytes
+
+    try:
+        path = package_file(pkg.root, "sql/views.sql", "sql/views.sql", must_exist=False)
+        if not path.exists():
+            return []
+        text = read_bytes(path).decode("utf-8")
+    except (PathRefused, UnicodeDecodeError, OSError) as exc:
+        raise BuildError(f"sql/views.sql cannot be read: {exc}") from None
+    statements = split_statements(text)
+    for statement in statements:
+        if not VIEW.match(statement):
+            raise BuildError(f"sql/views.sql: only CREATE VIEW statements are allowed\n  in: "
+                             f"{statement.splitlines()[0][:200]}")
+    return statements
+
+
+def create_views(pkg: Package, db: Path) -> list[str]:
+    """Run sql/views.sql in a connection that cannot touch any file but the database, and only if
+    DuckDB's parser agrees that every statement creates something (no COPY, ATTACH, SET, ...)."""
+    import duckdb
+
+    from .tables import connect
+
+    statements = view_statements(pkg)
+    con = connect(str(db), enable_external_access=False)
+    try:
+        con.execute("SET lock_configuration = true")
+        for statement in statements:
+            try:
+                parsed = con.extract_statements(statement)
+                if len(parsed) != 1 or parsed[0].type != duckdb.StatementType.CREATE:
+                    raise BuildError(f"sql/views.sql: one CREATE VIEW per statement (a line with ';' ends it)\n"
+                                     f"  in: {statement.splitlines()[0][:200]}")
+                con.execute(statement)
+            except duckdb.Error as exc:
+                raise BuildError(f"sql/views.sql: {str(exc).splitlines()[0]}\n  in: {statement.splitlines()[0][:200]}")
+        con.execute("CHECKPOINT")
+        return [r[0] for r in con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY view_name").fetchall()]
+    finally:
+        con.close()
 
 
 def _comment(con, pkg: Package, name: str) -> None:
@@ -139,7 +192,15 @@ def _swap(pkg: Package, tmp: Path) -> None:
 
 
 def is_stale(pkg: Package) -> bool:
-    if not pkg.database.exists() or not (pkg.build_dir / "bizenv.sqlite").exists():
+    """True when the database (or the SQLite file beside it) is missing, older than an input, or
+    not a database DuckDB can open (a stale or damaged file is rebuilt, never trusted)."""
+    if not pkg.database.is_file() or not (pkg.build_dir / "bizenv.sqlite").is_file():
+        return True
+    try:
+        with open(pkg.database, "rb") as fh:
+            if fh.read(12)[8:12] != b"DUCK":
+                return True
+    except OSError:
         return True
     built = pkg.database.stat().st_mtime
     return any(f.stat().st_mtime > built for f in pkg.inputs())

@@ -81,3 +81,21 @@ def clean_sql(column: str) -> str:
     # the patterns only touch the characters of WS: a text without any is left as it is (fast path)
     has_ws = " OR ".join(f"contains({column}, chr({ord(ch)}))" for ch in WS)
     return f"trim(CASE WHEN {has_ws} THEN {expr} ELSE {column} END, {lit(python_whitespace)})"
+
+
+# A unit name as the registry compares it (data/unit_aliases.csv, column form): the printed name less
+# PDF spaces (clean_text) and less a trailing open-list phrase (市住建局等, 区税务局等相关单位,
+# 区住建局及其他行政审批职能单位, 区市场监管局及各相关执法单位). A name that is nothing but the phrase
+# (等相关单位) stays as it is.
+OPEN_LIST = re.compile("^(.+?)(?:等|及其他|及各).*$")
+
+
+def unit_form(name: str) -> str:
+    """The form of a printed unit name that data/unit_aliases.csv records (市直相关部门等 -> 市直相关部门)."""
+    cleaned = clean_text(name)
+    return OPEN_LIST.sub(r"\1", cleaned)
+
+
+def unit_form_sql(column: str) -> str:
+    """:func:`unit_form` as a DuckDB SQL expression over ``column`` (the same patterns, in RE2)."""
+    return f"regexp_replace({clean_sql(column)}, '{OPEN_LIST.pattern}', '\\1')"

@@ -2,8 +2,9 @@
 
 Every command acts on the data package in the current folder (the nearest
 ``datapackage.json`` upward) or on ``--package PATH``.  Exit codes: 0 success,
-1 the corpus is invalid / the query or lookup failed, 2 bad usage or no package,
-3 an unexpected internal error (set BIZENV_DEBUG=1 for the traceback).
+1 the corpus is invalid / the request was refused / the query or lookup failed,
+2 bad usage or no package, 3 an unexpected internal error (a bug: set BIZENV_DEBUG=1 for
+the traceback), 130 interrupted (Ctrl-C).  The package is untrusted input: see docs/security.md.
 
 Heavy libraries (pandas, pandera, frictionless, duckdb) are imported inside the
 commands that need them, so ``bizenv --help`` starts fast.
@@ -56,32 +57,60 @@ class Layer(str, Enum):
 
 
 def fail(message: str, code: int = 1) -> None:
-    typer.echo(f"bizenv: {message}", err=True)
+    from .paths import shown
+
+    typer.echo(f"bizenv: {shown(message)}", err=True)
     raise typer.Exit(code)
 
 
 def write_or_check(pkg, files: dict[str, bytes], check: bool, command: str) -> None:
     """Write generated files (paths relative to the package), or with ``check`` fail if any differs."""
+    paths = {name: gated_output(pkg, name, f"bizenv {command} output") for name in files}
+    for name, path in paths.items():
+        if path.is_dir():
+            fail(f"{name}: is a folder; name the file to write", 2)
     stale = [name for name, content in files.items()
-             if not (pkg.root / name).exists() or (pkg.root / name).read_bytes() != content]
+             if not paths[name].exists() or paths[name].read_bytes() != content]
     if check:
         if stale:
             fail(f"out of date: {', '.join(stale)} (run bizenv {command})")
         typer.echo(f"up to date: {', '.join(sorted(files))}")
         return
     for name, content in files.items():
-        (pkg.root / name).parent.mkdir(parents=True, exist_ok=True)
-        (pkg.root / name).write_bytes(content)
+        path = paths[name]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
     typer.echo(f"wrote {', '.join(sorted(files))}")
 
 
-def open_package(path: Optional[Path]):
-    from .package import Package, PackageError
+def open_package(path: Optional[Path], check: bool = True):
+    """The package, or exit: 2 when there is none, 1 when its descriptor or schemas cannot be used."""
+    from .package import Package, PackageError, PackageNotFound
 
     try:
-        return Package.open(path)
-    except PackageError as exc:
+        pkg = Package.open(path)
+        problems = pkg.problems if check else []
+    except PackageNotFound as exc:
         fail(str(exc), 2)
+    except PackageError as exc:
+        fail(str(exc), 1)
+    if problems:
+        from .findings import render_text
+
+        typer.echo(render_text(problems, {"structure": len(problems)}), err=True)
+        fail("the descriptor or a Table Schema cannot be used as it is; fix the problems above "
+             "(bizenv validate lists them too)")
+    return pkg
+
+
+def gated_output(pkg, path, what: str) -> Path:
+    """An output path checked by the path gate (never into the corpus), or exit 1."""
+    from .paths import PathRefused, output_path
+
+    try:
+        return output_path(pkg.root, path, what, extra=[pkg.root / "docs" / "curation.md"])
+    except PathRefused as exc:
+        fail(str(exc))
 
 
 def version_callback(value: bool) -> None:
@@ -123,7 +152,7 @@ def validate(
     from .validate import LAYERS
     from .validate import validate as run_validation
 
-    pkg = open_package(package)
+    pkg = open_package(package, check=False)  # the descriptor's problems are findings here
     layers = tuple(item.value for item in layer) if layer else LAYERS
     result = run_validation(pkg, layers, reference=reference)
     if expectations:
@@ -132,6 +161,10 @@ def validate(
         from .expectations import run as run_gx
 
         result.ran.append("expectations")
+        if any(f.fatal or f.rule == "schema-error" for f in result.findings):  # the suite cannot read it
+            render = render_json if fmt == Fmt.json else render_text
+            typer.echo(render(result.findings, result.summary()))
+            raise typer.Exit(1)
         try:
             result.findings += gx_findings(pkg, run_gx(pkg))
         except MissingGX as exc:
@@ -171,15 +204,25 @@ def build(
 
 @app.command()
 def query(
-    sql: Annotated[str, typer.Argument(help="One SQL statement (SELECT, WITH, DESCRIBE, SHOW, ...).")],
+    sql: Annotated[str, typer.Argument(help="One SQL query (SELECT, WITH, DESCRIBE, SHOW, EXPLAIN, ...).")],
     package: PackageOpt = None,
     fmt: Annotated[QueryFmt, typer.Option("--format", "-f", help="Output format (xlsx needs --output).")] = QueryFmt.table,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, max=86400,
+                                           help="Stop the query after this many seconds.")] = 30.0,
+    max_rows: Annotated[int, typer.Option("--max-rows", min=1, max=100_000_000,
+                                          help="Print at most this many rows (and say so if there are more).")
+                        ] = 100_000,
     output: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", help="Write to this file instead of the terminal (not inside data/, schemas/ or sources/).")] = None,
+        "--output", "-o", help="Write to this file instead of the terminal (not into the corpus: data/, "
+                               "schemas/, sources/ ...).")] = None,
     bom: Annotated[bool, typer.Option(
         "--bom", help="CSV with a UTF-8 byte-order mark, so that Excel shows Chinese correctly.")] = False,
 ) -> None:
-    """Run SQL against the built database, read-only (builds it first if missing or stale).
+    """Run one SQL query against the built database, read-only (builds it first if missing or stale).
+
+    Only queries run: no statement can write a file (the database included), read a file,
+    attach a database or change a setting. A query stops after --timeout seconds; at most
+    --max-rows rows are printed, with a note on standard error when there were more.
 
     Examples:
 
@@ -192,7 +235,7 @@ def query(
       bizenv query "SELECT * FROM targets_long" --format csv --bom --output targets.csv
     """
     from .output import render
-    from .query import QueryError, run
+    from .query import QueryError, QueryInterrupted, QueryUsage, run
 
     pkg = open_package(package)
     if fmt == QueryFmt.xlsx and output is None:
@@ -201,21 +244,28 @@ def query(
         fail("--bom is for --format csv", 2)
     target = None
     if output is not None:
-        from .export import ExportError, check_output
-
-        try:
-            target = check_output(output, pkg.root)
-        except ExportError as exc:
-            fail(str(exc))
+        target = gated_output(pkg, output.absolute(), "--output")
+        if target.is_dir():
+            fail(f"--output {output}: is a folder; give a file name", 2)
+        if not target.parent.is_dir():
+            fail(f"--output {output}: the folder {target.parent} does not exist", 2)
     ensure_built(pkg)
     try:
-        columns, rows = run(pkg, sql)
+        columns, rows, cut = run(pkg, sql, timeout=timeout, max_rows=max_rows)
+    except QueryUsage as exc:
+        fail(f"query refused: {exc}", 2)
     except QueryError as exc:
         fail(f"query failed: {exc}")
+    except QueryInterrupted:
+        fail("interrupted", 130)
     if target is None:
         if columns:
             typer.echo(render(columns, rows, fmt.value))
+        if cut:
+            typer.echo(f"bizenv: only the first {max_rows:,} rows are shown; add LIMIT or raise --max-rows", err=True)
         return
+    if cut:
+        typer.echo(f"bizenv: only the first {max_rows:,} rows are written; add LIMIT or raise --max-rows", err=True)
     from .export import ExportError, csv_bytes, write_file, xlsx_bytes
 
     try:
@@ -271,6 +321,8 @@ def ensure_built(pkg) -> None:
 
     if not is_stale(pkg):
         return
+    if not pkg.build_dir.is_dir() and pkg.build_dir.exists():
+        fail(f"{pkg.build_dir} is not a folder: remove it, then run the command again")
     typer.echo("bizenv: the database is missing or older than the data; building it first", err=True)
     try:
         build(pkg)
@@ -284,8 +336,15 @@ def stats(package: PackageOpt = None) -> None:
     from .output import render
     from .stats import stats as run_stats
 
+    from .findings import FindingsError, render_text
+
     pkg = open_package(package)
-    for title, (columns, rows) in run_stats(pkg).items():
+    try:
+        tables = run_stats(pkg)
+    except FindingsError as exc:
+        typer.echo(render_text(exc.findings, {}), err=True)
+        fail(str(exc))
+    for title, (columns, rows) in tables.items():
         typer.echo(f"== {title}")
         typer.echo(render(columns, rows))
 
@@ -299,11 +358,19 @@ def show(
     from .output import render
     from .stats import show as run_show
 
+    from .findings import FindingsError, render_text
+
     pkg = open_package(package)
-    info = run_show(pkg, task_id)
+    try:
+        info = run_show(pkg, task_id)
+    except FindingsError as exc:
+        typer.echo(render_text(exc.findings, {}), err=True)
+        fail(str(exc))
     if info is None:
         fail(f"no task {task_id!r} (task ids look like xianning-2019-t001)")
-    typer.echo(f"{info['task_id']}  [{info['status']}]  {info['document_id']} #{info['seq']}")
+    from .paths import shown
+
+    typer.echo(shown(f"{info['task_id']}  [{info['status']}]  {info['document_id']} #{info['seq']}"))
     typer.echo(f"heading: {info['heading1']} / {info['heading2']}")
     typer.echo(f"text:    {info['label'] or ''}{info['text'] or '(lost in the source)'}")
     if info["notes"]:
@@ -312,9 +379,11 @@ def show(
         columns, rows = info[part]
         typer.echo(f"\n== {part}")
         typer.echo(render(columns, rows, max_width=50))
-    typer.echo(f"\n== source: {info['source_file']}")
+    typer.echo(f"\n== source: {shown(info['source_file'])}")
+    if info.get("source_problem"):
+        typer.echo(f"(not shown: {shown(info['source_problem'])})")
     for number, line in info["source_lines"]:
-        typer.echo(f"{number:>6} | {line}")
+        typer.echo(f"{number:>6} | {shown(line)}")
 
 
 @app.command()
@@ -336,8 +405,14 @@ def extract(
         doc = next((d for d in csv.DictReader(f) if d["document_id"] == document_id), None)
     if doc is None:
         fail(f"no document {document_id!r} in {pkg.relpath('documents')}")
-    draft = extract_file(pkg.root / doc["source_file"], document_id, doc["layout"])
-    folder = out or pkg.root / "drafts" / document_id
+    from .paths import PathRefused
+
+    folder = gated_output(pkg, out or Path("drafts") / document_id, "--out")
+    try:
+        source = pkg.source_path(doc["source_file"], f"{pkg.relpath('documents')}: source_file")
+    except PathRefused as exc:
+        fail(str(exc))
+    draft = extract_file(source, document_id, doc["layout"])
     draft.write(folder)
     typer.echo(f"drafted {', '.join(f'{len(v)} {k}' for k, v in draft.rows.items())} into {folder}")
 
@@ -471,17 +546,32 @@ def report(
     from .expectations import run as run_gx
 
     pkg = open_package(package)
+    path = gated_output(pkg, out, "--out")
+    if path.is_dir():
+        fail(f"--out {out}: is a folder; name the page to write, e.g. build/data-docs.html", 2)
+    readable_or_fail(pkg)
     try:
         outcomes = run_gx(pkg)
     except MissingGX as exc:
         fail(str(exc), 2)
-    path = out if out.is_absolute() else pkg.root / out
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_html(pkg, outcomes), encoding="utf-8")
     failed = sum(not o.success for o in outcomes)
     typer.echo(f"wrote {path}: {len(outcomes) - failed} of {len(outcomes)} expectations met")
     if failed:
         raise typer.Exit(1)
+
+
+def readable_or_fail(pkg) -> None:
+    """Exit 1, with the findings, unless every CSV can be read (its bytes, its shape, its header)."""
+    from .findings import render_text
+    from .validate import validate
+
+    result = validate(pkg, ("structure",))
+    fatal = [f for f in result.findings if f.fatal or f.rule == "schema-error"]
+    if fatal:
+        typer.echo(render_text(fatal, {}), err=True)
+        fail("the corpus cannot be read as it is; fix the problems above")
 
 
 @app.command()
@@ -492,9 +582,12 @@ def synth(
     plant: Annotated[bool, typer.Option("--plant", help="Plant a known set of errors (listed in planted.json).")] = False,
 ) -> None:
     """Write a synthetic package of N tasks with all tables and source files, for benchmarks."""
-    from .synth import generate
+    from .synth import SynthError, generate
 
-    result = generate(out, tasks, seed, plant)
+    try:
+        result = generate(out, tasks, seed, plant)
+    except SynthError as exc:
+        fail(str(exc))
     typer.echo(f"wrote {out}: " + ", ".join(f"{n} {k}" for k, n in result["counts"].items())
                + (f"; {len(result['planted'])} planted errors" if plant else ""))
 
@@ -542,22 +635,38 @@ def cookbook(
 
 def main() -> None:
     """Entry point: never show a traceback for an unexpected error unless BIZENV_DEBUG is set."""
-    from .tables import SettingError
-
     try:
         app()
-    except SettingError as exc:
-        typer.echo(f"bizenv: {exc}", err=True)
-        sys.exit(2)
     except Exception as exc:  # last line of defence
         if os.environ.get("BIZENV_DEBUG"):
             raise
-        if type(exc).__name__ == "OutOfMemoryException":  # duckdb's, named without importing duckdb
-            from .tables import MEMORY_LIMIT
+        code, message = outcome(exc)
+        typer.echo(f"bizenv: {message}", err=True)
+        sys.exit(code)
+    except KeyboardInterrupt:
+        typer.echo("bizenv: interrupted", err=True)
+        sys.exit(130)
 
-            limit = os.environ.get("BIZENV_MEMORY_LIMIT", MEMORY_LIMIT)
-            typer.echo(f"bizenv: DuckDB needs more memory than BIZENV_MEMORY_LIMIT={limit} allows "
-                       f"({str(exc).splitlines()[0]}); set a larger BIZENV_MEMORY_LIMIT", err=True)
-            sys.exit(2)
-        typer.echo(f"bizenv: internal error: {type(exc).__name__}: {exc}", err=True)
-        sys.exit(3)
+
+def outcome(exc: BaseException) -> tuple[int, str]:
+    """The exit code and the one-line message for an exception that reached the entry point."""
+    from .package import PackageError
+    from .paths import PathRefused, shown
+    from .tables import SettingError
+
+    if isinstance(exc, SettingError):
+        return 2, shown(exc)
+    if isinstance(exc, (PathRefused, PackageError)):
+        return 1, shown(exc)
+    if isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "InterruptException":
+        return 130, "interrupted"
+    if type(exc).__name__ == "OutOfMemoryException":  # duckdb's, named without importing duckdb
+        from .tables import MEMORY_LIMIT
+
+        limit = os.environ.get("BIZENV_MEMORY_LIMIT", MEMORY_LIMIT)
+        return 2, (f"DuckDB needs more memory than BIZENV_MEMORY_LIMIT={limit} allows "
+                   f"({str(exc).splitlines()[0]}); set a larger BIZENV_MEMORY_LIMIT")
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return 1, f"{shown(exc.filename)}: {exc.strerror}"
+    return 3, (f"internal error (a bug; please report it with the output of BIZENV_DEBUG=1): "
+               f"{type(exc).__name__}: {shown(exc)}")

@@ -5,7 +5,8 @@ turns into mojibake; with the mark (``bom=True``) it opens as UTF-8. The .xlsx w
 every value as data: text that starts with ``=`` stays text (never a formula), characters
 that XML forbids are dropped, and numbers, dates and booleans keep their types.
 
-Used by ``bizenv query --format xlsx|csv --output F`` and by the web page's export links.
+Used by ``bizenv query --format xlsx|csv --output F`` (the path checked by ``bizenv.paths``
+first) and by the web page's export links.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import io
 import re
 from pathlib import Path
 
-PROTECTED = ("data", "schemas", "sources")
 XLSX_MAX_ROWS = 1_048_575  # Excel's row limit, less the header
 XLSX_MAX_CELL = 32_767
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -73,20 +73,6 @@ def xlsx_bytes(columns: list[str], rows, sheet: str = "data") -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-
-def check_output(path: Path, package_root: Path) -> Path:
-    """Refuse an output file inside the corpus (data/, schemas/, sources/) or a folder."""
-    target = path.expanduser().resolve()
-    root = package_root.resolve()
-    for folder in PROTECTED:
-        if target == root / folder or target.is_relative_to(root / folder):
-            raise ExportError(f"{path}: will not write inside {folder}/ (the corpus); choose another path")
-    if target.is_dir():
-        raise ExportError(f"{path}: is a folder; give a file name")
-    if not target.parent.is_dir():
-        raise ExportError(f"{path}: folder {target.parent} does not exist")
-    return target
 
 
 def write_file(target: Path, content: bytes) -> None:

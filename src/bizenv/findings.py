@@ -27,6 +27,7 @@ class Finding:
     key: str | None = None  # primary-key value(s) of the row
     value: str | None = None  # the offending value
     severity: str = "error"
+    fatal: bool = False  # the file cannot be read as it is: checks that would only repeat this are not run
 
     def where(self) -> str:
         parts = [self.file or self.table or "package"]
@@ -39,10 +40,17 @@ class Finding:
         return ", ".join(parts)
 
 
+def escape(text: str) -> str:
+    """Text from a package as a terminal may show it: control characters (NUL, ESC, ...) escaped."""
+    from .paths import shown
+
+    return shown(text)
+
+
 def _short(value: str | None, width: int = 60) -> str:
     if value is None:
         return ""
-    text = value.replace("\n", "\\n")
+    text = escape(value.replace("\n", "\\n"))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -52,8 +60,8 @@ def render_text(findings: list[Finding], summary: dict[str, int]) -> str:
         head = f"{f.severity.upper()} [{f.layer}/{f.rule}] {f.where()}"
         if f.key:
             head += f" (key {f.key})"
-        lines.append(head)
-        detail = f"    {f.message}"
+        lines.append(escape(head))
+        detail = f"    {escape(f.message)}"
         if f.value not in (None, ""):
             detail += f" — value: {_short(f.value)!s}"
         lines.append(detail)
@@ -64,7 +72,9 @@ def render_text(findings: list[Finding], summary: dict[str, int]) -> str:
 
 
 def render_json(findings: list[Finding], summary: dict[str, int]) -> str:
-    return json.dumps(
+    from .paths import json_safe
+
+    return json_safe(json.dumps(
         {
             "valid": not any(f.severity == "error" for f in findings),
             "errors": sum(1 for f in findings if f.severity == "error"),
@@ -73,4 +83,4 @@ def render_json(findings: list[Finding], summary: dict[str, int]) -> str:
         },
         ensure_ascii=False,
         indent=2,
-    )
+    ))

@@ -17,6 +17,8 @@ def cell(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "\\x" + bytes(value).hex()
     return str(value)
 
 
@@ -25,16 +27,27 @@ def width(text: str) -> int:
 
 
 def _jsonable(value):
-    if isinstance(value, (dt.date, dt.datetime)):
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         return float(value)
-    return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "\\x" + bytes(value).hex()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)  # UUID, interval (timedelta), and any other type DuckDB returns
 
 
 def render(columns: list[str], rows: list[tuple], fmt: str = "table", max_width: int = 60) -> str:
     if fmt == "json":
-        return json.dumps([{c: _jsonable(v) for c, v in zip(columns, r)} for r in rows], ensure_ascii=False, indent=2)
+        from .paths import json_safe
+
+        return json_safe(json.dumps([{c: _jsonable(v) for c, v in zip(columns, r)} for r in rows],
+                                    ensure_ascii=False, indent=2))
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
@@ -46,7 +59,9 @@ def render(columns: list[str], rows: list[tuple], fmt: str = "table", max_width:
         lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
         lines += ["| " + " | ".join(esc(v) for v in r) + " |" for r in rows]
         return "\n".join(lines)
-    texts = [[_clip(cell(v).replace("\n", " "), max_width) for v in r] for r in rows]
+    from .paths import shown
+
+    texts = [[_clip(shown(cell(v).replace("\n", " ")), max_width) for v in r] for r in rows]
     widths = [max([width(c)] + [width(r[i]) for r in texts]) for i, c in enumerate(columns)]
     pad = lambda s, w: s + " " * (w - width(s))  # noqa: E731
     lines = ["  ".join(pad(c, w) for c, w in zip(columns, widths)).rstrip()]

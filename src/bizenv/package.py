@@ -12,11 +12,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from .paths import MAX_META_BYTES, MAX_SOURCE_BYTES, PathRefused, package_file, read_bytes, shown
+
 DESCRIPTOR = "datapackage.json"
 
 
 class PackageError(Exception):
-    """A problem with the package itself (not found, unreadable descriptor)."""
+    """A problem with the package itself (unreadable descriptor, unsafe path): exit code 1."""
+
+
+class PackageNotFound(PackageError):
+    """No package where the command looked (bad usage: exit code 2)."""
 
 
 def find_package(start: Path | str | None = None) -> Path:
@@ -28,15 +34,15 @@ def find_package(start: Path | str | None = None) -> Path:
     if here.is_file():
         if here.name == DESCRIPTOR:
             return here.parent
-        raise PackageError(f"{here}: not a {DESCRIPTOR}")
+        raise PackageNotFound(f"{shown(here)}: not a {DESCRIPTOR}")
     if start is not None:
-        if (here / DESCRIPTOR).is_file():
+        if (here / DESCRIPTOR).exists():
             return here
-        raise PackageError(f"{here}: no {DESCRIPTOR} in this folder")
+        raise PackageNotFound(f"{shown(here)}: no {DESCRIPTOR} in this folder")
     for folder in (here, *here.parents):
-        if (folder / DESCRIPTOR).is_file():
+        if (folder / DESCRIPTOR).exists():
             return folder
-    raise PackageError(f"no {DESCRIPTOR} in {here} or any folder above it (use --package PATH)")
+    raise PackageNotFound(f"no {DESCRIPTOR} in {shown(here)} or any folder above it (use --package PATH)")
 
 
 @dataclass
@@ -47,27 +53,42 @@ class Package:
     @classmethod
     def open(cls, path: Path | str | None = None) -> "Package":
         root = find_package(path)
-        try:
-            descriptor = json.loads((root / DESCRIPTOR).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise PackageError(f"{root / DESCRIPTOR}: cannot be read: {exc}") from None
+        descriptor = read_json(root, DESCRIPTOR, DESCRIPTOR)
         if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
-            raise PackageError(f"{root / DESCRIPTOR}: no list of resources")
+            raise PackageError(f"{DESCRIPTOR}: no list of resources (\"resources\": [...]); see docs/security.md")
         return cls(root, descriptor)
 
     @property
     def resources(self) -> dict[str, dict]:
-        return {r["name"]: r for r in self.descriptor["resources"]}
+        """Resources by name (entries without a text name are left out; :attr:`problems` names them)."""
+        return {r["name"]: r for r in self.descriptor["resources"]
+                if isinstance(r, dict) and isinstance(r.get("name"), str)}
 
     @property
     def table_names(self) -> list[str]:
-        return [r["name"] for r in self.descriptor["resources"]]
+        return list(self.resources)
 
     def path(self, table: str) -> Path:
-        return self.root / self.resources[table]["path"]
+        """The real path of a resource's file, checked by the path gate (:mod:`bizenv.paths`)."""
+        if table not in self._paths:
+            try:
+                self._paths[table] = package_file(self.root, self.resources[table].get("path"),
+                                                  f'{DESCRIPTOR}: resource "{table}" path')
+            except PathRefused as exc:
+                raise PackageError(str(exc)) from None
+        return self._paths[table]
 
     def relpath(self, table: str) -> str:
-        return self.resources[table]["path"]
+        path = self.resources[table].get("path")
+        return path if isinstance(path, str) else f"<{table}>"
+
+    def source_path(self, relative: object, what: str = "source_file") -> Path:
+        """The real path of a source file that a ``source_file`` cell names (checked by the gate)."""
+        return package_file(self.root, relative, what, max_bytes=MAX_SOURCE_BYTES)
+
+    @cached_property
+    def _paths(self) -> dict[str, Path]:
+        return {}
 
     @cached_property
     def _schemas(self) -> dict[str, dict]:
@@ -76,17 +97,33 @@ class Package:
             schema = res.get("schema", {})
             if isinstance(schema, str):
                 try:
-                    schema = json.loads((self.root / schema).read_text(encoding="utf-8"))
-                except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-                    raise PackageError(f"{self.root / schema}: cannot be read: {exc}") from None
-            out[name] = schema
+                    schema = read_json(self.root, schema, f'{DESCRIPTOR}: resource "{name}" schema')
+                except PackageError as exc:
+                    self.schema_errors[name] = str(exc)
+                    schema = {}
+            out[name] = schema if isinstance(schema, dict) else {}
         return out
+
+    @cached_property
+    def schema_errors(self) -> dict[str, str]:
+        """Schema files that could not be read, by resource (filled when the schemas are read)."""
+        return {}
+
+    @cached_property
+    def problems(self) -> list:
+        """What makes the descriptor or a Table Schema unusable (findings naming file and field).
+
+        Every command refuses a package with problems before it reads any table."""
+        from .schemacheck import check
+
+        return check(self)
 
     def schema(self, table: str) -> dict:
         return self._schemas[table]
 
     def fields(self, table: str) -> list[dict]:
-        return self.schema(table).get("fields", [])
+        fields = self.schema(table).get("fields", [])
+        return [f for f in fields if isinstance(f, dict)] if isinstance(fields, list) else []
 
     def field_names(self, table: str) -> list[str]:
         return [f["name"] for f in self.fields(table)]
@@ -114,3 +151,21 @@ class Package:
             if isinstance(res.get("schema"), str):
                 files.append(self.root / res["schema"])
         return [f for f in files if f.exists()]
+
+
+def read_json(root: Path, relative: str, what: str):
+    """A JSON file of the package (the descriptor, a schema), through the path gate."""
+    try:
+        data = read_bytes(package_file(root, relative, what, max_bytes=MAX_META_BYTES))
+        return json.loads(data.decode("utf-8"))
+    except PathRefused as exc:
+        raise PackageError(str(exc)) from None
+    except OSError as exc:
+        raise PackageError(f"{shown(relative)}: cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise PackageError(f"{shown(relative)}: not UTF-8 (byte {exc.start}); save it as UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise PackageError(f"{shown(relative)}: not valid JSON: {exc.msg} at line {exc.lineno}, "
+                           f"column {exc.colno}") from None
+    except RecursionError:
+        raise PackageError(f"{shown(relative)}: JSON nested too deeply") from None

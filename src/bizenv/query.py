@@ -1,16 +1,34 @@
-"""``bizenv query``: SQL against the built database, opened read-only.
+"""``bizenv query``: SQL against the built database, read-only for real.
 
-The connection is read-only and has external access switched off, so a statement
-can neither change the database nor read or write files, attach databases or load
-extensions.  The configuration is locked so a query cannot switch these back on.
+* The connection is read-only, with external access switched off and the configuration locked,
+  so a statement can neither read nor write files, attach databases or load extensions.
+* Only one statement, and only a query (SELECT, WITH, VALUES, FROM, DESCRIBE, SHOW, SUMMARIZE,
+  EXPLAIN) is run: DuckDB lets even a read-only connection ``COPY`` over its own database file,
+  so every other kind of statement (COPY, EXPORT, SET, PRAGMA, CALL, ATTACH, ...) is refused
+  before it runs.  The statement is classified by DuckDB's own parser, not by reading its text.
+* A time limit (``--timeout``) interrupts a statement that runs too long, and a row cap
+  (``--max-rows``) bounds what is fetched; both say so in one line.
 """
 
 from __future__ import annotations
 
+import threading
+
 from .package import Package
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_ROWS = 100_000
 
 
 class QueryError(Exception):
+    pass
+
+
+class QueryUsage(QueryError):
+    """The query text itself is not a usable request (exit code 2)."""
+
+
+class QueryInterrupted(Exception):
     pass
 
 
@@ -22,21 +40,62 @@ def open_readonly(pkg: Package):
     return con
 
 
-def run(pkg: Package, sql: str) -> tuple[list[str], list[tuple]]:
+def allowed_statement(con, sql: str):
+    """The one statement of ``sql`` if it is a query; QueryUsage or QueryError otherwise."""
+    import duckdb
+
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise QueryError(one_line(exc)) from None
+    if not statements:
+        raise QueryUsage("no SQL statement given (e.g. bizenv query \"SELECT * FROM tasks LIMIT 5\")")
+    if len(statements) > 1:
+        raise QueryUsage(f"{len(statements)} statements given; run one statement at a time")
+    kind = statements[0].type
+    if kind not in (duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN):
+        raise QueryError(f"only queries are run (SELECT, WITH, DESCRIBE, SHOW, EXPLAIN, ...); this is a "
+                         f"{kind.name} statement, and the database is read-only")
+    return statements[0]
+
+
+def run(pkg: Package, sql: str, timeout: float = DEFAULT_TIMEOUT,
+        max_rows: int = DEFAULT_MAX_ROWS) -> tuple[list[str], list[tuple], bool]:
+    """(columns, rows, cut): at most ``max_rows`` rows; ``cut`` says more were there."""
     import duckdb
 
     con = open_readonly(pkg)
+    expired = threading.Event()
+
+    def stop() -> None:
+        expired.set()
+        con.interrupt()
+
+    timer = threading.Timer(timeout, stop)
     try:
+        allowed_statement(con, sql)
+        timer.start()
         cur = con.execute(sql)
         if cur.description is None:
-            return [], []
-        return [d[0] for d in cur.description], cur.fetchall()
+            return [], [], False
+        rows = cur.fetchmany(max_rows + 1)
+        return [d[0] for d in cur.description], rows[:max_rows], len(rows) > max_rows
+    except duckdb.InterruptException:
+        if expired.is_set():
+            raise QueryError(f"stopped after {timeout:g} s (the time limit; raise it with --timeout)") from None
+        raise QueryInterrupted() from None
+    except KeyboardInterrupt:
+        con.interrupt()
+        raise QueryInterrupted() from None
     except duckdb.Error as exc:
         raise QueryError(one_line(exc)) from None
     finally:
+        timer.cancel()
         con.close()
 
 
 def one_line(exc: BaseException) -> str:
+    from .paths import shown
+
     text = " ".join(str(exc).split())
-    return text if len(text) <= 300 else text[:299] + "…"
+    return shown(text if len(text) <= 300 else text[:299] + "…")

@@ -168,7 +168,7 @@ def cut(pkg: Package, version: str, out: Path | None = None, record: bool = True
 
 def _parquet_and_loader(pkg: Package, folder: Path) -> None:
     """parquet/<table>.parquet in primary-key order, and load_duckdb.sql (relative paths, views in order)."""
-    from .build import split_statements
+    from .build import view_statements
     from .tables import Workspace, load, quote_ident, sql_literal
 
     (folder / "parquet").mkdir()
@@ -185,8 +185,7 @@ def _parquet_and_loader(pkg: Package, folder: Path) -> None:
             schema = pkg.schema(name)
             if schema.get("description"):
                 lines.append(f"COMMENT ON TABLE {quote_ident(name)} IS {sql_literal(schema['description'])};")
-    views = pkg.root / "sql" / "views.sql"
-    lines += ["", *[s.rstrip(";") + ";" for s in split_statements(views.read_text(encoding="utf-8"))]]
+    lines += ["", *[s.rstrip(";") + ";" for s in view_statements(pkg)]]
     (folder / "load_duckdb.sql").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

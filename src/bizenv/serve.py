@@ -33,6 +33,7 @@ FACETS: dict[str, list[str]] = {
     "measures": ["document_id", "level"],
     "tasks": ["document_id", "indicator_id", "status"],
     "units": ["jurisdiction", "unit_type", "function"],
+    "unit_aliases": ["derivation"],
     "assignments": ["role", "inherited"],
     "deadlines": ["kind", "precision", "source"],
     "targets": ["kind", "unit", "comparator"],

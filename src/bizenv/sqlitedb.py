@@ -40,6 +40,7 @@ SEARCH: dict[str, list[str]] = {
     "measures": ["measures.title", "measures.body"],
     "documents": ["documents.title", "documents.title_en"],
     "units": ["units.name", "units.name_en"],
+    "unit_aliases": ["unit_aliases.form"],
     "targets": ["targets.quote", "targets.metric"],
     "indicators": ["indicators.name_zh", "indicators.name_en", "indicators.description"],
 }
@@ -201,13 +202,15 @@ def _source_lines(pkg: Package, con, out) -> None:
     """Every line of every source document (for the task pages), by file and line number."""
     out.execute("CREATE TABLE _source_lines (source_file TEXT, line INTEGER, text TEXT, "
                 "PRIMARY KEY (source_file, line))")
-    root = pkg.root.resolve()
+    from .paths import MAX_SOURCE_BYTES, PathRefused, package_file, read_bytes
+
     files = [r[0] for r in con.execute(
         "SELECT DISTINCT source_file FROM documents WHERE source_file IS NOT NULL ORDER BY 1").fetchall()]
     for rel in files:
-        path = (pkg.root / rel).resolve()
-        if not path.is_relative_to(root / "sources") or not path.is_file():
-            continue  # validation reports a missing or misplaced source; nothing to show here
-        lines = path.read_text(encoding="utf-8").split("\n")
+        try:
+            path = package_file(pkg.root, rel, "documents.csv: source_file", max_bytes=MAX_SOURCE_BYTES)
+            lines = read_bytes(path, MAX_SOURCE_BYTES).decode("utf-8").split("\n")
+        except (PathRefused, OSError, UnicodeDecodeError):
+            continue  # validation reports an unreadable source; the task pages show no lines for it
         out.executemany("INSERT INTO _source_lines VALUES (?, ?, ?)",
                         [(rel, n, text) for n, text in enumerate(lines, start=1)])

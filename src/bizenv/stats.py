@@ -23,9 +23,22 @@ FROM documents d ORDER BY d.document_id
 
 
 def loaded(pkg: Package):
-    """A bounded-memory workspace with the typed tables; close it when done."""
+    """A bounded-memory workspace with the typed tables; close it when done.
+
+    Raises :class:`~bizenv.findings.FindingsError` when a table cannot be read: counts of some
+    tables only would read as counts of the corpus."""
+    from .findings import FindingsError
+
     workspace = Workspace()
-    return workspace, load(workspace.con, pkg)
+    try:
+        result = load(workspace.con, pkg)
+    except BaseException:
+        workspace.close()
+        raise
+    if result.findings:
+        workspace.close()
+        raise FindingsError("a table cannot be read; nothing is shown (bizenv validate says more)", result.findings)
+    return workspace, result
 
 
 def stats(pkg: Package) -> dict[str, tuple[list[str], list[tuple]]]:
@@ -76,11 +89,16 @@ def show(pkg: Package, task_id: str) -> dict | None:
         lines = [n for n in lines if n is not None]
         info["source_lines"] = []
         if lines and info["source_file"]:
-            path = pkg.root / info["source_file"]
-            if path.is_file():
-                text = path.read_text(encoding="utf-8").split("\n")
+            from .paths import PathRefused, read_bytes
+
+            try:
+                path = pkg.source_path(info["source_file"], "source_file")
+                text = read_bytes(path, 1 << 30).decode("utf-8").split("\n")
                 first, last = min(lines), max(lines)
-                info["source_lines"] = [(n, text[n - 1]) for n in range(first, min(last, len(text)) + 1)]
+                info["source_lines"] = [(n, text[n - 1]) for n in range(max(first, 1), min(last, len(text)) + 1)]
+            except (PathRefused, OSError, UnicodeDecodeError) as exc:
+                info["source_problem"] = str(exc) if isinstance(exc, PathRefused) else \
+                    f"the source file cannot be read as UTF-8 text ({type(exc).__name__})"
         return info
     finally:
         workspace.close()

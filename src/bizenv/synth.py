@@ -38,20 +38,35 @@ def _sentence(rng: random.Random, length: int) -> str:
     return "".join(out)[:length].rstrip("，") + "。"
 
 
+MARKER = ".bizenv-synth"
+
+
+class SynthError(Exception):
+    pass
+
+
 def generate(out: Path, tasks: int, seed: int = 1, plant: bool = False, template: Path | None = None) -> dict:
     """Write a synthetic package to ``out``; return its row counts (and planted errors)."""
     rng = random.Random(seed)
     template = template or Path(__file__).resolve().parents[2]
-    if out.exists():
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise SynthError(f"{out}: exists and is not a folder; name a new folder")
+    if out.exists() and any(out.iterdir()):
+        if not (out / MARKER).is_file():
+            raise SynthError(f"{out}: the folder is not empty and was not written by bizenv synth; "
+                             "name a new or empty folder (only an earlier synthetic package is replaced)")
         shutil.rmtree(out)
-    (out / "data").mkdir(parents=True)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("written by bizenv synth; the folder is replaced by the next run\n", encoding="utf-8")
+    (out / "data").mkdir()
     (out / "sources").mkdir()
     shutil.copytree(template / "schemas", out / "schemas")
     shutil.copytree(template / "sql", out / "sql")
     for name in ("indicators", "measurement_units"):
         shutil.copyfile(template / "data" / f"{name}.csv", out / "data" / f"{name}.csv")
     indicators = [r["indicator_id"] for r in csv.DictReader(open(template / "data" / "indicators.csv", encoding="utf-8"))]
-    rows = {n: [] for n in ("documents", "measures", "tasks", "units", "assignments", "deadlines", "targets")}
+    rows = {n: [] for n in ("documents", "measures", "tasks", "units", "unit_aliases", "assignments", "deadlines",
+                            "targets")}
     n_docs = max(1, -(-tasks // TASKS_PER_DOC))
     for d in range(n_docs):
         doc_id = f"synth{d:06d}-2021"
@@ -70,6 +85,7 @@ def generate(out: Path, tasks: int, seed: int = 1, plant: bool = False, template
                               name_en=f"Synthetic city {d} bureau {u + 1}", function="other", parent_unit_id="",
                               notes=""))
         rows["units"] += units
+        rows["unit_aliases"] += [dict(unit_id=u["unit_id"], form=u["name"], derivation="name", notes="") for u in units]
         n_tasks = min(TASKS_PER_DOC, tasks - d * TASKS_PER_DOC)
         per_measure = max(1, -(-n_tasks // MEASURES_PER_DOC))
         for t in range(1, n_tasks + 1):

@@ -138,27 +138,36 @@ def read_raw(con, pkg: Package, name: str, extra: str = "") -> Finding | None:
     + 2 (the header is record 1); a view adds it without a window over the file.  Returns None,
     or a finding saying why the file cannot be read this way (nothing is left behind then).
     """
+    from .validate.filecheck import MAX_CELL, first_problem
+
     names, path, rel = pkg.field_names(name), pkg.path(name), pkg.relpath(name)
     data = quote_ident(f"raw_{name}_data")
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {data} AS SELECT *{extra} "
-            f"FROM read_csv({sql_literal(str(path))}, header = true, all_varchar = true, auto_detect = false, "
-            "delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
-            "columns = {" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "})")
-        header = path.open(encoding="utf-8", newline="").readline().rstrip("\r\n").split(",")
+            f"FROM read_csv(?, header = true, all_varchar = true, auto_detect = false, "
+            f"delim = ',', quote = '\"', escape = '\"', strict_mode = true, max_line_size = {MAX_CELL}, "
+            "columns = {" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "})", [str(path)])
+        with path.open(encoding="utf-8", newline="") as fh:
+            header = fh.readline(1 << 20).rstrip("\r\n").split(",")
     except Exception as exc:  # duckdb.Error, OSError, UnicodeDecodeError: ragged, unreadable, not UTF-8
         con.execute(f"DROP TABLE IF EXISTS {data}")
-        return Finding("load", "table-not-loaded", f"cannot be read as CSV: {first_line(exc)}", table=name, file=rel)
+        try:
+            line, rule, why = first_problem(path, len(names))
+        except OSError as err:
+            line, rule, why = None, "file-unreadable", f"cannot be read: {err.strerror}"
+        if not line:
+            why = f"cannot be read as CSV: {csv_cause(exc)}"
+        return Finding("structure", rule, why, table=name, file=rel, line=line or None, fatal=True)
     problem = None
     if header and header[0].startswith("\ufeff"):
-        problem = Finding("load", "byte-order-mark",
+        problem = Finding("structure", "byte-order-mark",
                           "the file starts with a byte-order mark (BOM); save it as UTF-8 without BOM",
-                          table=name, file=rel, row=1, line=1, column=names[0])
+                          table=name, file=rel, row=1, line=1, column=names[0], fatal=True)
     elif [h.strip('"') for h in header] != names:
-        problem = Finding("load", "header-mismatch",
+        problem = Finding("structure", "header-mismatch",
                           f"header does not match the Table Schema (expected: {','.join(names)})",
-                          table=name, file=rel, row=1, line=1, value=",".join(header))
+                          table=name, file=rel, row=1, line=1, value=",".join(header)[:500], fatal=True)
     if problem:
         con.execute(f"DROP TABLE {data}")
         return problem
@@ -174,7 +183,7 @@ def load(con, pkg: Package, tables: list[str] | None = None, keep_row: bool = Tr
     loaded; a finding says why (the structure layer reports the detail).
     """
     loaded, findings = [], []
-    for name in tables or pkg.table_names:
+    for name in pkg.table_names if tables is None else tables:
         read = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
         if f"raw_{name}" not in read:
             problem = read_raw(con, pkg, name)
@@ -188,6 +197,15 @@ def load(con, pkg: Package, tables: list[str] | None = None, keep_row: bool = Tr
                     f"FROM {quote_ident('raw_' + name)}")
         loaded.append(name)
     return Loaded(loaded, findings)
+
+
+def csv_cause(exc: BaseException) -> str:
+    """The reason in a DuckDB CSV error, without the parser's settings and the whole line it quotes."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    for i, line in enumerate(lines):
+        if line.startswith("Original Line:") and i + 1 < len(lines):
+            return lines[i + 1][:300]
+    return lines[0][:300] if lines else type(exc).__name__
 
 
 def first_line(exc: BaseException) -> str:

@@ -50,20 +50,41 @@ def validate(pkg: Package, layers: tuple[str, ...] = LAYERS, reference: bool = F
     from . import provenance, rules, structure
 
     result = Result()
+    if pkg.problems:  # a descriptor or schema the checks cannot use: nothing else can run on it
+        result.ran.append("structure")
+        result.findings = list(pkg.problems)
+        return result
     if "structure" in layers:
         result.ran.append("structure")
         result.findings += structure.check(pkg, reference=reference, con=con)  # leaves raw_<name> in con
+    blocked = {f.table for f in result.findings if f.fatal and f.table}
     if {"rules", "provenance"} & set(layers):
-        loaded = load(con, pkg)  # typed views of the raw tables: every CSV is read once
+        readable = [name for name in pkg.table_names if name not in blocked]
+        loaded = load(con, pkg, readable)  # typed views of the raw tables: every CSV is read once
         result.findings += loaded.findings
+        blocked |= {f.table for f in loaded.findings if f.table}
         if "rules" in layers:
             result.ran.append("rules")
-            result.findings += rules.check(con, pkg, loaded.tables)
+            result.findings += follow_ons_removed(rules.check(con, pkg, loaded.tables), blocked)
         if "provenance" in layers:
             result.ran.append("provenance")
-            result.findings += provenance.check(con, pkg, loaded.tables)
+            result.findings += follow_ons_removed(provenance.check(con, pkg, loaded.tables), blocked)
     add_lines(pkg, result.findings)
     return result
+
+
+FOLLOW_ONS = {"rules-skipped", "rule-not-run", "check-not-run", "provenance-skipped", "table-not-loaded"}
+
+
+def follow_ons_removed(findings: list[Finding], blocked: set[str]) -> list[Finding]:
+    """Drop the findings that only say a check could not run because a table it needs was not read:
+    the first finding about that table (its encoding, line ends, header, ...) says why already."""
+    if not blocked:
+        return findings
+    import re
+
+    named = re.compile("|".join(rf"\b{re.escape(t)}\b" for t in sorted(blocked)))
+    return [f for f in findings if not (f.rule in FOLLOW_ONS and (f.table in blocked or named.search(f.message)))]
 
 
 def add_lines(pkg: Package, findings: list[Finding]) -> None:
@@ -76,6 +97,7 @@ def add_lines(pkg: Package, findings: list[Finding]) -> None:
             wanted.setdefault(f.table, set()).add(f.row)
     for table, rows in wanted.items():
         lines: dict[int, int] = {}
+        csv.field_size_limit(1 << 26)
         try:
             with pkg.path(table).open(encoding="utf-8", newline="") as fh:
                 reader = csv.reader(fh)

@@ -29,14 +29,27 @@ TYPE_CHECK = {
 CAST = {"integer": "BIGINT", "number": "DOUBLE", "date": "DATE", "year": "INTEGER"}
 
 
-def _raw(con, pkg: Package, name: str) -> bool:
+def bound_literal(value, ftype: str) -> str:
+    """A minimum or maximum as an SQL literal of its type; anything else is refused (the schema check
+    reports it before this runs, so reaching the error here is a bug, not a finding)."""
+    import datetime as dt
+    import math
+
+    if ftype == "date":
+        return f"DATE {lit(dt.date.fromisoformat(value).isoformat())}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"not a number: {value!r}")
+    return repr(int(value)) if isinstance(value, int) else repr(float(value))
+
+
+def _raw(con, pkg: Package, name: str) -> Finding | None:
     """Read the file (:func:`~bizenv.tables.read_raw`) with the cell checks and the rules on a row's own
     text computed in the same pass, while the text is in memory; False if DuckDB cannot read it."""
     from .rules import RULES, flag_column
 
     extra = f", {lint.flag_sql(pkg.fields(name))} AS _lint" + "".join(
         f", coalesce({r.row_sql()}, true) AS {q(flag_column(r.name))}" for r in RULES if r.table == name and r.row_sql)
-    return read_raw(con, pkg, name, extra) is None
+    return read_raw(con, pkg, name, extra)
 
 
 def _cell_checks(pkg: Package, name: str) -> list[str]:
@@ -76,7 +89,7 @@ def _cell_checks(pkg: Package, name: str) -> list[str]:
             if key in c and ftype in CAST:
                 note = lit(f'constraint "{key}" is "{c[key]}"')
                 parts.append(f"{sel}, 'constraint-error', {note} FROM {raw} "
-                             f"WHERE {valid} AND {typed} {op} {c[key]}")
+                             f"WHERE {valid} AND {typed} {op} {bound_literal(c[key], ftype)}")
         if c.get("unique"):
             note = lit('constraint "unique" is "True"')
             parts.append(f"SELECT t._row, {lit(col)}, t.{v}, 'constraint-error', {note} FROM {raw} t "
@@ -85,9 +98,10 @@ def _cell_checks(pkg: Package, name: str) -> list[str]:
     return parts
 
 
-def check(pkg: Package, con=None) -> tuple[list[Finding], list[str]]:
-    """Findings, and the tables left to Frictionless because DuckDB could not parse them.
+def check(pkg: Package, con=None, skip: list[str] = ()) -> tuple[list[Finding], list[str]]:
+    """Findings, and the tables that could not be read (each with one finding saying why).
 
+    Tables in ``skip`` are not read (a byte-level problem makes them unreadable already).
     With a connection ``con``, the raw tables (``raw_<name>``) stay in it for the other
     layers, so every CSV is read once.
     """
@@ -97,7 +111,15 @@ def check(pkg: Package, con=None) -> tuple[list[Finding], list[str]]:
     con = con or connect()
     findings, fallback = [], []
     try:
-        readable = [name for name in pkg.table_names if _raw(con, pkg, name) or fallback.append(name)]
+        readable = []
+        for name in pkg.table_names:
+            if name in skip:
+                fallback.append(name)
+            elif problem := _raw(con, pkg, name):
+                findings.append(problem)
+                fallback.append(name)
+            else:
+                readable.append(name)
         with unordered(con):  # each query says its order
             for name in readable:
                 rel, pk = pkg.relpath(name), pkg.primary_key(name)

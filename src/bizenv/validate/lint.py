@@ -1,7 +1,6 @@
 """Part of layer 1: how the CSV files are written, before what they say.
 
-Checks the bytes of each file (UTF-8, LF line ends; a GBK/GB18030 file, as Excel on
-Chinese Windows saves it, is named as such; a BOM is named by the loader) and the cells:
+The bytes of each file are checked by :mod:`.filecheck`; this module checks the cells:
 
 * control characters and invisible (zero-width) characters;
 * leading or trailing whitespace;
@@ -24,10 +23,16 @@ from ..package import Package
 from ..tables import bind, quote_ident, sql_literal, unordered
 
 NUMERIC = {"integer", "number", "year"}
-# C0/C1 controls except TAB and LF; zero-width and bidi controls; BOM inside text
-INVISIBLE = r"[\x00-\x08\x0B-\x1F\x7F-\x9F\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}-\x{2064}\x{FEFF}]"
-# whitespace that must not pad a cell: ASCII blanks and line ends, no-break and ideographic space
-EDGE_SPACE = r"[ \t\n\x0B\f\r\x{A0}\x{3000}]"
+# Invisible characters, by Unicode category rather than by a list: controls (C0 and C1, except TAB
+# and LF), format characters (Cf: zero-width, bidi controls and isolates, soft hyphen, tags, ...), line
+# and paragraph separators (Zl, Zp), private use (Co), unassigned code points (whatever falls outside
+# every assigned category), variation selectors, the combining grapheme joiner, Mongolian free variation
+# selectors and the Hangul fillers.  RE2 (DuckDB) syntax; tested code point by code point.
+INVISIBLE = (r"[\x00-\x08\x0B-\x1F\x7F-\x9F\p{Cf}\p{Co}\p{Zl}\p{Zp}\x{FE00}-\x{FE0F}\x{E0100}-\x{E01EF}"
+             r"\x{034F}\x{180B}-\x{180F}\x{115F}\x{1160}\x{3164}\x{FFA0}]|[^\p{L}\p{M}\p{N}\p{P}\p{S}\p{Z}\p{C}]")
+# whitespace that must not pad a cell: every space separator (Zs: ASCII, no-break, ideographic, em,
+# narrow no-break, Ogham, ...), tabs and line ends
+EDGE_SPACE = r"[\p{Zs}\t\n\x0B\f\r\x{85}]"
 CELL_CHECKS = [
     # (rule, SQL condition on `v`, message, applies to: "text" | "numeric")
     ("invisible-character", f"regexp_matches(v, '{INVISIBLE}')",
@@ -44,43 +49,6 @@ CELL_CHECKS = [
 # padding matches it (LF is not invisible; a cell edge is the start, the end or next to an LF),
 # so it never misses one; a line break followed by a space inside a text only costs a second look.
 ROW_FLAG = INVISIBLE + r"|(?:^|\n)" + EDGE_SPACE + "|" + EDGE_SPACE + r"(?:\n|$)"
-
-
-def check_bytes(pkg: Package, unreadable: list[str] | None = None) -> list[Finding]:
-    """Encoding and line ends. Only the first 64 KB of a file are read (BOM, CRLF), unless it is in
-    ``unreadable`` (DuckDB could not read it, which includes any invalid UTF-8): then all of it."""
-    findings = []
-    for name in pkg.table_names:
-        path, rel = pkg.path(name), pkg.relpath(name)
-        whole = unreadable is None or name in unreadable
-        try:
-            with path.open("rb") as fh:
-                data = fh.read() if whole else fh.read(65536)
-        except OSError as exc:
-            findings.append(Finding("structure", "file-unreadable", str(exc), table=name, file=rel))
-            continue
-        if not data:
-            continue  # Frictionless reports an empty file
-        try:
-            data.decode("utf-8") if whole else data.decode("utf-8", errors="ignore")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-            try:
-                data.decode("gb18030")
-                hint = "it reads as GBK/GB18030 (as Excel on Chinese Windows saves CSV): re-save it as UTF-8"
-            except UnicodeDecodeError:
-                hint = "re-save it as UTF-8"
-            findings.append(Finding("structure", "not-utf8",
-                                    f"the file is not UTF-8 (byte {data[exc.start]:#04x} at line {line}, "
-                                    f"character {column}); {hint}", table=name, file=rel, line=line))
-            continue
-        if b"\r\n" in data:
-            line = data.count(b"\n", 0, data.index(b"\r\n")) + 1
-            findings.append(Finding("structure", "crlf-line-ends",
-                                    "the file has Windows (CRLF) line ends; the corpus uses LF",
-                                    table=name, file=rel, line=line))
-    return findings
 
 
 def printable_only(pattern: str) -> bool:

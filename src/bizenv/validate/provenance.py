@@ -92,10 +92,15 @@ def load_sources(con, pkg: Package) -> list[Finding]:
     findings, readable = [], []
     docs = con.execute("SELECT _row, document_id, source_file, source_sha256 FROM documents ORDER BY _row").fetchall()
     where = dict(table="documents", file=pkg.relpath("documents"))
+    from ..paths import PathRefused
+
     for row, doc_id, source_file, sha in docs:
-        path = pkg.root / (source_file or "")
-        if not source_file or not path.is_file():
-            findings.append(Finding("provenance", "source-missing", "the source file does not exist",
+        try:
+            path = pkg.source_path(source_file or "", "source_file")
+        except PathRefused as exc:
+            missing = "no such file" in str(exc) or not source_file
+            findings.append(Finding("provenance", "source-missing" if missing else "source-refused",
+                                    "the source file does not exist" if missing else str(exc),
                                     column="source_file", value=source_file, row=row, key=doc_id, **where))
             continue
         readable.append((doc_id, str(path), sha, row))

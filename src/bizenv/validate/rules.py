@@ -416,6 +416,27 @@ def _(F):
     return ~measured.fillna(False) | (codes <= 1)
 
 
+def numeral_sql(value: str) -> str:
+    """SQL for the Chinese numeral of an integer 0-99 (0 -> 零, 4 -> 四, 12 -> 十二, 24 -> 二十四)."""
+    digits = "'一二三四五六七八九'"
+    units = f"CASE WHEN {value} % 10 = 0 THEN '' ELSE substr({digits}, {value} % 10, 1) END"
+    return (f"CASE WHEN {value} = 0 THEN '零' WHEN {value} < 10 THEN substr({digits}, {value}, 1) "
+            f"WHEN {value} < 20 THEN '十' || {units} ELSE substr({digits}, {value} // 10, 1) || '十' || {units} END")
+
+
+@rule("target-numeral", "targets", "value",
+      "value_status numeral: value must be a whole number 0-99 whose Chinese numeral is printed in the quote next to "
+      "unit_raw (四枚 -> 4, 零费用 -> 0, 第三 -> 3; 两 for 2)")
+def _(F):
+    n = "CAST(t.value AS INTEGER)"
+    forms = f"[{numeral_sql(n)}] || CASE WHEN {n} = 2 THEN ['两'] ELSE [] END"
+    adjacent = ("list_bool_or(list_transform(f, lambda x: contains(t.quote, x || t.unit_raw) "
+                "OR contains(t.quote, t.unit_raw || x)))")
+    return F["targets"].sql(
+        "t.value_status IS DISTINCT FROM 'numeral' OR coalesce(t.value = floor(t.value) AND t.value BETWEEN 0 AND 99 "
+        f"AND list_transform([{forms}], lambda f: {adjacent})[1], false)")
+
+
 @rule("target-as-of", "targets", "as_of_date",
       "as_of_date needs as_of_raw, belongs to reported figures, and must not be after the document's date")
 def _(F):
@@ -450,6 +471,50 @@ def _(F):
 
 
 # --- units and documents --------------------------------------------------------------------------------
+
+@rule("assignment-unit-form", "assignments", "name_as_printed",
+      "name_as_printed (less a trailing 等 phrase and PDF spaces) is not a recorded form of unit_id: correct "
+      "unit_id, or record the form in data/unit_aliases.csv")
+def _(F):
+    from ..cells import unit_form_sql
+
+    forms = (f"LEFT JOIN (SELECT DISTINCT unit_id, {q('form')} FROM unit_aliases) f "
+             f"ON f.unit_id = t.unit_id AND f.{q('form')} = {unit_form_sql('t.name_as_printed')} ")
+    return F["assignments"].sql("t.unit_id IS NULL OR t.name_as_printed IS NULL OR f.unit_id IS NOT NULL", joins=forms)
+
+
+@rule("assignment-unit-jurisdiction", "assignments", "unit_id",
+      "the unit belongs to another jurisdiction: a document assigns units of its own jurisdiction or of one above it "
+      "(鄂州市 for 鄂州市鄂城区, or the province)")
+def _(F):
+    joins = F.task_and_document([], ["jurisdiction", "province"]) + F.first("units", "unit_id", ["jurisdiction"], "u",
+                                                                            "t.unit_id")
+    # jurisdictions are written from the top down (鄂州市鄂城区), so one above a document's is a leading part of it
+    return F["assignments"].sql("u.jurisdiction IS NULL OR d.jurisdiction IS NULL OR u.jurisdiction = d.province "
+                                "OR starts_with(d.jurisdiction, u.jurisdiction)", joins=joins)
+
+
+@rule("unit-name-recorded", "units", "name", "the unit's name is not in data/unit_aliases.csv with derivation name")
+def _(F):
+    names = ("LEFT JOIN (SELECT DISTINCT unit_id, form FROM unit_aliases WHERE derivation = 'name') f "
+             "ON f.unit_id = t.unit_id AND f.form = t.name ")
+    return F["units"].sql("f.unit_id IS NOT NULL", joins=names)
+
+
+@rule("unit-alias-name", "unit_aliases", "derivation",
+      "derivation name is for the unit's registry name (units.name), and only for it")
+def _(F):
+    joins = F.first("units", "unit_id", ["name"], "u", "t.unit_id")
+    return F["unit_aliases"].sql("u.name IS NULL OR (t.derivation = 'name') = (t.form = u.name)", joins=joins)
+
+
+@rule("unit-alias-unambiguous", "unit_aliases", "form",
+      "the same form is recorded for two units of one jurisdiction: a printed name must point to one unit")
+def _(F):
+    joins = F.first("units", "unit_id", ["jurisdiction"], "u", "t.unit_id")
+    return F["unit_aliases"].sql(f"count(*) OVER (PARTITION BY u.jurisdiction, t.{q('form')}) = 1", joins=joins,
+                                 window=True)
+
 
 @rule("unit-name-unique", "units", "name", "two registry rows share a name in one jurisdiction")
 def _(F):

@@ -10,20 +10,26 @@ def check(pkg: Package, reference: bool = False, con=None) -> list[Finding]:
     """File and cell checks, then the Table Schemas: compiled to DuckDB SQL, or by Frictionless itself.
 
     ``reference=True`` runs Frictionless on every table (the reference, slow at scale); by
-    default the compiled checks run and Frictionless reads only the descriptor and any table
-    DuckDB cannot parse.
+    default the compiled checks run and Frictionless reads only the descriptor.  A file whose
+    bytes cannot be read as CSV gets one finding (``fatal``) and is not read further.
     """
     from ..tables import connect
-    from . import compiled, lint
+    from . import compiled, filecheck, lint
 
     own = con is None
     con = con or connect()
     try:
-        fast, fallback = compiled.check(pkg, con)  # reads every CSV once into raw_<name>
-        findings = lint.check_bytes(pkg, fallback) + lint.check_cells(pkg, con)
+        findings, blocked = [], []
+        for name in pkg.table_names:  # every byte of every file, before any is read as CSV
+            state = filecheck.scan(pkg.path(name), name, pkg.relpath(name), len(pkg.fields(name)))
+            findings += state.findings
+            if state.fatal:
+                blocked.append(name)
+        fast, _ = compiled.check(pkg, con, skip=blocked)  # reads every other CSV once into raw_<name>
+        findings += lint.check_cells(pkg, con)
         if reference:
             return findings + frictionless_report(pkg)
-        return findings + descriptor_errors(pkg) + fast + (frictionless_report(pkg, fallback) if fallback else [])
+        return findings + descriptor_errors(pkg) + fast
     finally:
         if own:
             con.close()

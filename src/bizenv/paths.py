@@ -1,0 +1,140 @@
+"""The one gate for every file the toolkit reads from a package or writes for it.
+
+A package comes from strangers (a pull request, a downloaded release), so every path that
+package content names (a resource path, a schema file, a ``source_file`` cell) goes through
+:func:`package_file` before anything opens it, and every output a command is asked to write
+goes through :func:`output_path`.
+
+Reading (:func:`package_file`): a relative path with no URL scheme, inside the package root
+after every symbolic link is resolved, naming a regular file (not a FIFO, device, socket or
+folder) no larger than a bound.  Writing (:func:`output_path`): never into the corpus
+(``datapackage.json``, ``data/``, ``schemas/``, ``sources/``, ``sql/``, ``validation/`` or any
+file the descriptor names), never onto something that is not a regular file or a folder.
+Every refusal names the path and the rule it breaks.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from pathlib import Path, PurePosixPath
+
+# Bounds on what one file may hold (bytes).  Data files are streamed by DuckDB; a source file
+# is read whole, the descriptor, schemas and configuration are parsed in memory.
+MAX_DATA_BYTES = 16 * 1024**3
+MAX_SOURCE_BYTES = 1024**3
+MAX_META_BYTES = 16 * 1024**2
+
+# Folders of a package that hold the corpus itself: no command writes its output there.
+CORPUS_FOLDERS = ("data", "schemas", "sources", "sql", "validation")
+SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# what a message escapes: C0 and C1 controls, and the bidirectional overrides that reorder a terminal line
+UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+class PathRefused(Exception):
+    """A path that package content or an option names, refused by the gate (exit code 1)."""
+
+
+def shown(path: object) -> str:
+    """A path (or any text from outside) as a message may print it: control characters escaped."""
+    text = str(path)
+    if not UNPRINTABLE.search(text):
+        return text
+    return UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}",
+                           text)
+
+
+def json_safe(text: str) -> str:
+    """JSON text with C1 controls and bidirectional overrides written as \\u escapes (still the same JSON)."""
+    return UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def package_file(root: Path, relative: object, what: str, max_bytes: int = MAX_DATA_BYTES,
+                 must_exist: bool = True) -> Path:
+    """The real path of a file that package content names, or :class:`PathRefused`.
+
+    ``what`` says where the path came from (``datapackage.json: resource "tasks" path``).
+    """
+    def refuse(rule: str) -> PathRefused:
+        return PathRefused(f"{what} {shown(relative)!r} refused: {rule}")
+
+    if not isinstance(relative, str) or not relative.strip():
+        raise PathRefused(f"{what} must be a non-empty text naming a file inside the package, "
+                          f"not {shown(relative)!r}")
+    if CONTROL.search(relative):
+        raise refuse("it contains a control character")
+    if SCHEME.match(relative) or relative.startswith("//"):
+        raise refuse("a URL or drive path; name a file inside the package with a relative path such as data/x.csv")
+    if "\\" in relative:
+        raise refuse("a backslash; separate folders with /")
+    if PurePosixPath(relative).is_absolute():
+        raise refuse("an absolute path; name a file inside the package with a relative path such as data/x.csv")
+    base = Path(root).resolve()
+    try:
+        real = (base / relative).resolve(strict=False)
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        raise refuse(f"it cannot be resolved ({exc.__class__.__name__})") from None
+    if not real.is_relative_to(base):
+        raise refuse("it leads outside the package (after following .. and symbolic links)")
+    try:
+        info = os.stat(real)
+    except FileNotFoundError:
+        if must_exist:
+            raise PathRefused(f"{what} {shown(relative)!r}: no such file in the package") from None
+        return real
+    except OSError as exc:
+        raise refuse(f"it cannot be read ({exc.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = ("a folder" if stat.S_ISDIR(info.st_mode) else "a FIFO" if stat.S_ISFIFO(info.st_mode)
+                else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "a special file")
+        raise refuse(f"it is {kind}, not a regular file")
+    if info.st_size > max_bytes:
+        raise refuse(f"it holds {info.st_size:,} bytes, more than the {max_bytes:,} allowed")
+    return real
+
+
+def read_bytes(path: Path, max_bytes: int = MAX_META_BYTES) -> bytes:
+    """Read a checked file, at most ``max_bytes`` (a file that grew since the check is refused)."""
+    with open(path, "rb") as fh:
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise PathRefused(f"{shown(path)} refused: more than {max_bytes:,} bytes")
+    return data
+
+
+def protected(root: Path, extra: list[Path] = ()) -> list[Path]:
+    base = Path(root).resolve()
+    return [base / "datapackage.json", *(base / f for f in CORPUS_FOLDERS), *extra]
+
+
+def output_path(root: Path, path: Path | str, what: str, extra: list[Path] = ()) -> Path:
+    """The real path an output may be written to, or :class:`PathRefused`.
+
+    A relative path is taken relative to the package root.  Refused: the corpus (its
+    descriptor, its folders and any file it names in ``extra``) and anything that exists but is
+    neither a regular file nor a folder.
+    """
+    base = Path(root).resolve()
+    given = Path(path)
+    if CONTROL.search(str(given)):
+        raise PathRefused(f"{what} {shown(given)!r} refused: it contains a control character")
+    try:
+        real = (given if given.is_absolute() else base / given).resolve(strict=False)
+    except (OSError, RuntimeError) as exc:
+        raise PathRefused(f"{what} {shown(given)!r} refused: it cannot be resolved ({exc.__class__.__name__})") from None
+    for corpus in protected(base, list(extra)):
+        if real == corpus or real.is_relative_to(corpus) or corpus.is_relative_to(real):
+            raise PathRefused(f"{what} {shown(given)!r} refused: it would write into the corpus "
+                              f"({shown(os.path.relpath(corpus, base))}); write outputs to build/ or dist/")
+    try:
+        info = os.stat(real)
+    except FileNotFoundError:
+        return real
+    except OSError as exc:
+        raise PathRefused(f"{what} {shown(given)!r} refused: {exc.strerror}") from None
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+        raise PathRefused(f"{what} {shown(given)!r} refused: it exists and is not a regular file or a folder")
+    return real

@@ -1,0 +1,568 @@
+"""A package is untrusted input: malicious variants of a small package, each run through the commands.
+
+For every variant and command: no traceback and no exit code 3 (a bug), a clear message with exit 1
+or 2 when the input is refused, a planted secret outside the package (a file, and an environment
+variable that /proc/self/environ would show) never appears in the output, nothing is written outside
+the package's build/ and dist/, and no corpus file changes.  The named cases of the security issue
+each have a test below the suite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bizenv.cli import app
+
+SECRET = "TOPSECRET-7f3a9c"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    """A small valid synthetic package (fast to validate)."""
+    from bizenv.synth import generate
+
+    out = tmp_path_factory.mktemp("template") / "pkg"
+    generate(out, 30, seed=3)
+    return out
+
+
+@pytest.fixture
+def site(tmp_path, template, monkeypatch):
+    """A package in site/pkg, with a secret file beside it and a secret in the environment."""
+    import shutil
+
+    shutil.copytree(template, tmp_path / "pkg", symlinks=True)
+    (tmp_path / "secret.txt").write_text(f"{SECRET}\n", encoding="utf-8")
+    (tmp_path / "secret.csv").write_text(f"a\n{SECRET}\n", encoding="utf-8")
+    monkeypatch.setenv("BIZENV_TEST_SECRET", SECRET)
+    return tmp_path
+
+
+def snapshot(root: Path) -> dict[str, tuple]:
+    """Every entry under root (links not followed), with its content hash for regular files."""
+    import hashlib
+
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            info = os.lstat(path)
+            if stat.S_ISREG(info.st_mode):
+                out[str(path.relative_to(root))] = ("file", hashlib.sha256(path.read_bytes()).hexdigest())
+            else:
+                out[str(path.relative_to(root))] = (stat.S_IFMT(info.st_mode),)
+    return out
+
+
+def descriptor(site: Path) -> dict:
+    return json.loads((site / "pkg" / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def set_descriptor(site: Path, data: dict) -> None:
+    (site / "pkg" / "datapackage.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def resource(data: dict, name: str) -> dict:
+    return next(r for r in data["resources"] if r.get("name") == name)
+
+
+def edit_schema(site: Path, table: str, edit) -> None:
+    path = site / "pkg" / "schemas" / f"{table}.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    edit(schema)
+    path.write_text(json.dumps(schema, ensure_ascii=False), encoding="utf-8")
+
+
+def field(schema: dict, name: str) -> dict:
+    return next(f for f in schema["fields"] if f["name"] == name)
+
+
+def first_doc_source(site: Path) -> str:
+    import csv
+
+    with open(site / "pkg" / "data" / "documents.csv", encoding="utf-8", newline="") as fh:
+        return next(csv.DictReader(fh))["source_file"]
+
+
+def set_cell(site: Path, table: str, row: int, column: str, value: str) -> None:
+    import csv
+
+    path = site / "pkg" / "data" / f"{table}.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[row][rows[0].index(column)] = value
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+# --- the malicious variants --------------------------------------------------------------------------
+
+def absolute_resource_path(site):
+    d = descriptor(site)
+    resource(d, "units")["path"] = "/proc/self/environ"
+    set_descriptor(site, d)
+
+
+def url_resource_path(site):
+    d = descriptor(site)
+    resource(d, "units")["path"] = "http://127.0.0.1:9/units.csv"
+    set_descriptor(site, d)
+
+
+def escaping_resource_path(site):
+    d = descriptor(site)
+    resource(d, "units")["path"] = "data/../../secret.csv"
+    set_descriptor(site, d)
+
+
+def symlink_to_secret(site):
+    (site / "pkg" / "data" / "units.csv").unlink()
+    (site / "pkg" / "data" / "units.csv").symlink_to(site / "secret.csv")
+
+
+def symlink_to_environ(site):
+    (site / "pkg" / "data" / "units.csv").unlink()
+    (site / "pkg" / "data" / "units.csv").symlink_to("/proc/self/environ")
+
+
+def symlink_to_dev_zero(site):
+    (site / "pkg" / "data" / "tasks.csv").unlink()
+    (site / "pkg" / "data" / "tasks.csv").symlink_to("/dev/zero")
+
+
+def fifo_data_file(site):
+    (site / "pkg" / "data" / "units.csv").unlink()
+    os.mkfifo(site / "pkg" / "data" / "units.csv")
+
+
+def folder_as_data_file(site):
+    (site / "pkg" / "data" / "units.csv").unlink()
+    (site / "pkg" / "data" / "units.csv").mkdir()
+
+
+def descriptor_symlink(site):
+    (site / "pkg" / "datapackage.json").unlink()
+    (site / "pkg" / "datapackage.json").symlink_to(site / "secret.txt")
+
+
+def schema_outside(site):
+    d = descriptor(site)
+    resource(d, "units")["schema"] = "../secret.txt"
+    set_descriptor(site, d)
+
+
+def schema_missing(site):
+    (site / "pkg" / "schemas" / "units.json").unlink()
+
+
+def schema_not_json(site):
+    (site / "pkg" / "schemas" / "units.json").write_text("{not json", encoding="utf-8")
+
+
+def schema_deeply_nested(site):
+    (site / "pkg" / "schemas" / "units.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+
+
+def minimum_injection(site):
+    edit_schema(site, "tasks", lambda s: field(s, "seq")["constraints"].update(
+        minimum="0) SELECT 1; COPY (SELECT 'w' AS x) TO '../w.csv'; WITH f(_row, col, v, type, note) AS "
+                "(SELECT 1,2,3,4,5 WHERE 1 > 0"))
+
+
+def minimum_reads_a_file(site):
+    edit_schema(site, "tasks", lambda s: field(s, "seq")["constraints"].update(
+        minimum=f"(SELECT length(content) FROM read_text('{site / 'secret.txt'}'))"))
+
+
+def enum_injection(site):
+    edit_schema(site, "tasks", lambda s: field(s, "status")["constraints"].update(
+        enum=["ok", "x') OR 1=1; COPY (SELECT 1) TO '../w2.csv'; --"]))
+
+
+def pattern_injection(site):
+    edit_schema(site, "tasks", lambda s: field(s, "task_id")["constraints"].update(
+        pattern="x') OR length(read_text('../secret.txt')) > 0 OR ('"))
+
+
+def pattern_re2_rejects(site):
+    edit_schema(site, "tasks", lambda s: field(s, "task_id")["constraints"].update(pattern="(?=a)a"))
+
+
+def pattern_python_rejects(site):
+    edit_schema(site, "tasks", lambda s: field(s, "task_id")["constraints"].update(pattern="(unclosed"))
+
+
+def field_name_injection(site):
+    edit_schema(site, "units", lambda s: field(s, "notes").update(name='notes" , (SELECT 1) AS "x'))
+
+
+def resource_without_name(site):
+    d = descriptor(site)
+    del resource(d, "units")["name"]
+    set_descriptor(site, d)
+
+
+def foreign_key_to_nothing(site):
+    edit_schema(site, "assignments", lambda s: s["foreignKeys"].append(
+        {"fields": "unit_id", "reference": {"resource": "nowhere", "fields": "unit_id"}}))
+
+
+def verbatim_spec_broken(site):
+    edit_schema(site, "tasks", lambda s: field(s, "text").update(verbatim={"in": "line", "when": {"status": 1}}))
+
+
+def source_path_escape(site):
+    set_cell(site, "documents", 1, "source_file", "sources/../../secret.txt")
+
+
+def source_symlink(site):
+    source = site / "pkg" / first_doc_source(site)
+    source.unlink()
+    source.symlink_to(site / "secret.txt")
+
+
+def source_fifo(site):
+    source = site / "pkg" / first_doc_source(site)
+    source.unlink()
+    os.mkfifo(source)
+
+
+def views_copy(site):
+    path = site / "pkg" / "sql" / "views.sql"
+    path.write_text("COPY (SELECT 1 AS x) TO '../w3.csv' (FORMAT csv)\n;\n" + path.read_text(encoding="utf-8"),
+                    encoding="utf-8")
+
+
+def views_read_file(site):
+    path = site / "pkg" / "sql" / "views.sql"
+    path.write_text(f"CREATE VIEW leak AS SELECT content FROM read_text('{site / 'secret.txt'}')\n;\n",
+                    encoding="utf-8")
+
+
+def giant_cell(site):
+    set_cell(site, "units", 1, "notes", "长" * (3 << 20))  # 9 MB of UTF-8
+
+
+def unterminated_quote(site):
+    path = site / "pkg" / "data" / "units.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[2] = lines[2].replace(",", ',"', 1)
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def control_characters(site):
+    set_cell(site, "units", 1, "notes", "a\x00b\x1b[31mred\x1b]0;title\x07")
+
+
+def invisible_everywhere(site):
+    import csv
+
+    path = site / "pkg" / "data" / "units.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    col = rows[0].index("notes")
+    chars = "\u2066\u2067\u2068\u2069\u00ad\u2028\u2029\u180e\ufe0f\U000E0041\u3164\u034f\u061c\ue000\u0378\u200b"
+    for i, ch in enumerate(chars, start=1):
+        rows[i % (len(rows) - 1) + 1][col] = f"x{ch}y"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+def bidi_in_id(site):
+    set_cell(site, "units", 1, "unit_id", "x\u202eevil")
+
+
+VARIANTS = [absolute_resource_path, url_resource_path, escaping_resource_path, symlink_to_secret,
+            symlink_to_environ, symlink_to_dev_zero, fifo_data_file, folder_as_data_file, descriptor_symlink,
+            schema_outside, schema_missing, schema_not_json, schema_deeply_nested, minimum_injection,
+            minimum_reads_a_file, enum_injection, pattern_injection, pattern_re2_rejects, pattern_python_rejects,
+            field_name_injection, resource_without_name, foreign_key_to_nothing, verbatim_spec_broken,
+            source_path_escape, source_symlink, source_fifo, views_copy, views_read_file, giant_cell,
+            unterminated_quote, control_characters, invisible_everywhere, bidi_in_id]
+
+# variants whose text is only data to the toolkit: the package stays valid, and nothing happens
+STILL_VALID = {enum_injection}
+# variants that make the descriptor or a schema unusable: every command refuses the package
+PACKAGE_LEVEL = {absolute_resource_path, url_resource_path, escaping_resource_path, symlink_to_secret,
+                 symlink_to_environ, symlink_to_dev_zero, fifo_data_file, folder_as_data_file, descriptor_symlink,
+                 schema_outside, schema_missing, schema_not_json, schema_deeply_nested, minimum_injection,
+                 minimum_reads_a_file, pattern_injection, pattern_re2_rejects, pattern_python_rejects,
+                 resource_without_name, foreign_key_to_nothing, verbatim_spec_broken}
+# variants of sql/views.sql: only the build reads it
+VIEWS = {views_copy, views_read_file}
+
+
+def must_refuse(variant, command: str) -> bool:
+    if variant in STILL_VALID:
+        return False
+    if variant in PACKAGE_LEVEL:
+        return True
+    if variant in VIEWS:
+        return command == "build"
+    return command in ("validate", "build")
+
+COMMANDS = [["validate"], ["validate", "--format", "json"], ["build"], ["query", "SELECT 1 AS one"], ["stats"],
+            ["show", "synth000000-2021-t001"]]
+
+
+class Outcome:
+    def __init__(self, result, code: int, output: str):
+        self.result, self.exit_code, self.output = result, code, output
+        self.stdout = result.stdout
+
+
+def run_cli(args: list[str], cwd: Path) -> Outcome:
+    """The command in-process, with exceptions mapped to exit codes as the entry point maps them
+    (bizenv.cli.outcome), and a time limit so that a hang fails the test."""
+    import signal
+
+    from bizenv.cli import outcome
+
+    def on_alarm(*_):
+        raise TimeoutError("the command hung")
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(120)
+    here = os.getcwd()
+    try:
+        os.chdir(cwd)
+        result = CliRunner().invoke(app, args)
+    finally:
+        os.chdir(here)
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    output = result.output
+    exc = result.exception
+    if exc is None or isinstance(exc, SystemExit):
+        return Outcome(result, result.exit_code, output)
+    assert not isinstance(exc, TimeoutError), f"bizenv {' '.join(args)} hung"
+    code, message = outcome(exc)
+    if code == 3:
+        import traceback
+
+        message += "\n" + "".join(traceback.format_exception(exc))
+    return Outcome(result, code, output + message)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=[v.__name__ for v in VARIANTS])
+def test_hostile_package(site, variant):
+    variant(site)
+    pkg = site / "pkg"
+    outside_before = {p.name for p in site.iterdir()}
+    corpus_before = {k: v for k, v in snapshot(pkg).items() if not k.startswith(("build", "dist"))}
+    for args in COMMANDS:
+        result = run_cli([*args, "-p", str(pkg)], site)
+        output = result.output
+        where = f"{variant.__name__}: bizenv {' '.join(args)}"
+        assert result.exit_code != 3 and "Traceback" not in output and "internal error" not in output, (where, output)
+        assert SECRET not in output, (where, "the secret leaked")
+        assert "\x1b" not in output and "\x00" not in output and "\u202e" not in output, (where, "raw control")
+        if must_refuse(variant, args[0]):
+            assert result.exit_code in (1, 2), (where, result.exit_code, output[-500:])
+            assert output.strip(), (where, "no message")
+    assert {p.name for p in site.iterdir()} == outside_before, "a file was written outside the package"
+    after = {k: v for k, v in snapshot(pkg).items() if not k.startswith(("build", "dist"))}
+    assert after == corpus_before, "a corpus file changed"
+
+
+def test_the_template_itself_is_valid(site):
+    result = run_cli(["validate", "-p", str(site / "pkg")], site)
+    assert result.exit_code == 0, result.output
+
+
+# --- the named cases ------------------------------------------------------------------------------------
+
+def test_minimum_injection_is_a_schema_finding_and_writes_nothing(site):
+    minimum_injection(site)
+    result = run_cli(["validate", "--format", "json", "-p", str(site / "pkg")], site)
+    report = json.loads(result.stdout)
+    assert result.exit_code == 1 and not report["valid"]
+    [f] = report["findings"]
+    assert (f["rule"], f["file"], f["column"]) == ("schema-error", "schemas/tasks.json", "seq")
+    assert "must be a number" in f["message"]
+    assert not (site / "w.csv").exists()
+
+
+def test_pattern_the_checker_cannot_compile_is_named(site):
+    pattern_re2_rejects(site)
+    result = run_cli(["validate", "-p", str(site / "pkg")], site)
+    assert result.exit_code == 1
+    assert "schemas/tasks.json, column task_id" in result.output and "RE2" in result.output
+
+
+@pytest.mark.parametrize("variant,needle", [
+    (absolute_resource_path, "an absolute path"), (url_resource_path, "a URL"),
+    (escaping_resource_path, "leads outside the package"), (symlink_to_secret, "leads outside the package"),
+    (symlink_to_dev_zero, "leads outside the package"), (fifo_data_file, "a FIFO"),
+    (resource_without_name, 'no valid "name"'), (foreign_key_to_nothing, 'resource "nowhere" does not exist'),
+    (schema_missing, "no such file"),
+])
+def test_refusals_name_the_path_and_rule(site, variant, needle):
+    variant(site)
+    result = run_cli(["validate", "-p", str(site / "pkg")], site)
+    assert result.exit_code == 1 and needle in result.output, result.output
+
+
+def test_source_outside_the_package_is_never_shown(site):
+    source_path_escape(site)
+    result = run_cli(["validate", "--format", "json", "-p", str(site / "pkg")], site)
+    rules = {f["rule"] for f in json.loads(result.stdout)["findings"]}
+    assert "source-refused" in rules and result.exit_code == 1
+
+
+def test_show_never_prints_a_file_outside_the_package(site):
+    """show reads the CSVs without validating them first: the source path goes through the gate."""
+    from bizenv.build import build
+    from bizenv.package import Package
+
+    build(Package.open(site / "pkg"))
+    source_path_escape(site)
+    result = run_cli(["show", "synth000000-2021-t001", "-p", str(site / "pkg")], site)
+    assert SECRET not in result.output and "refused" in result.output and result.exit_code == 0
+
+
+@pytest.mark.parametrize("sql", [
+    "COPY (SELECT 'x' AS x) TO 'build/bizenv.duckdb' (FORMAT csv, USE_TMP_FILE false)",
+    "EXPORT DATABASE 'build/out'", "ATTACH 'build/x.duckdb' AS x", "SET enable_external_access = true",
+    "PRAGMA enable_profiling", "CALL checkpoint()", "INSTALL httpfs", "LOAD httpfs",
+    "CREATE TABLE t AS SELECT 1", "SELECT * FROM read_text('/etc/passwd')",
+])
+def test_query_cannot_write_or_read_files(site, sql):
+    from bizenv.build import build
+    from bizenv.package import Package
+
+    build(Package.open(site / "pkg"))
+    before = snapshot(site)
+    result = run_cli(["query", sql, "-p", str(site / "pkg")], site)
+    assert result.exit_code == 1, result.output
+    assert snapshot(site) == before
+    again = run_cli(["query", "SELECT count(*) AS n FROM tasks", "-p", str(site / "pkg")], site)
+    assert again.exit_code == 0 and "(1 row)" in again.output, again.output
+
+
+@pytest.mark.parametrize("sql", ["", ";", "  ;  ", "SELECT 1; SELECT 2"])
+def test_query_usage_errors(site, sql):
+    from bizenv.build import build
+    from bizenv.package import Package
+
+    build(Package.open(site / "pkg"))
+    result = run_cli(["query", sql, "-p", str(site / "pkg")], site)
+    assert result.exit_code == 2 and "query refused" in result.output
+
+
+def test_query_time_limit_and_row_cap(site):
+    from bizenv.build import build
+    from bizenv.package import Package
+
+    build(Package.open(site / "pkg"))
+    slow = run_cli(["query", "SELECT count(*) FROM range(1000000000000)", "--timeout", "0.5",
+                    "-p", str(site / "pkg")], site)
+    assert slow.exit_code == 1 and "time limit" in slow.output
+    many = run_cli(["query", "SELECT * FROM range(50)", "--max-rows", "7", "-p", str(site / "pkg")], site)
+    assert many.exit_code == 0 and "(7 rows)" in many.output and "only the first 7 rows" in many.output
+
+
+def test_query_json_of_any_type(site):
+    from bizenv.build import build
+    from bizenv.package import Package
+
+    build(Package.open(site / "pkg"))
+    result = run_cli(["query", "SELECT '\\xAA'::BLOB AS b, INTERVAL 3 DAY AS i, uuid() AS u, [1, 2] AS l, "
+                      "{'a': 1} AS s, TIME '10:00' AS t", "-f", "json", "-p", str(site / "pkg")], site)
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.stdout)
+    assert row["b"] == "\\xaa" and row["l"] == [1, 2] and row["s"] == {"a": 1}
+
+
+def test_a_damaged_database_is_rebuilt(site):
+    from bizenv.build import build
+    from bizenv.package import Package
+
+    build(Package.open(site / "pkg"))
+    (site / "pkg" / "build" / "bizenv.duckdb").write_bytes(b"x" * 5000)
+    result = run_cli(["query", "SELECT count(*) AS n FROM tasks", "-p", str(site / "pkg")], site)
+    assert result.exit_code == 0 and "(1 row)" in result.output, result.output
+
+
+@pytest.mark.parametrize("make", ["file", "readonly"])
+def test_build_folder_unusable(site, make):
+    build_dir = site / "pkg" / "build"
+    if make == "file":
+        build_dir.write_text("not a folder", encoding="utf-8")
+    else:
+        if os.geteuid() == 0:
+            pytest.skip("root can write into a read-only folder")
+        build_dir.mkdir()
+        build_dir.chmod(0o555)
+    result = run_cli(["build", "-p", str(site / "pkg")], site)
+    assert result.exit_code == 1 and "build" in result.output, result.output
+
+
+@pytest.mark.parametrize("out", ["data/tasks.csv", "schemas", "sources/x.html", "datapackage.json", "data"])
+def test_outputs_never_go_into_the_corpus(site, out):
+    before = snapshot(site / "pkg")
+    for args in (["report", "--out", out], ["extract", "synth000000-2021", "--out", out],
+                 ["dictionary", "--output", out]):
+        result = run_cli([*args, "-p", str(site / "pkg")], site)
+        assert result.exit_code == 1 and "refused" in result.output, (args, result.output)
+    assert snapshot(site / "pkg") == before
+
+
+def test_synth_never_replaces_a_folder_it_did_not_write(site):
+    victim = site / "keep"
+    victim.mkdir()
+    (victim / "precious.txt").write_text("keep me", encoding="utf-8")
+    result = run_cli(["synth", str(victim), "-n", "5"], site)
+    assert result.exit_code == 1 and (victim / "precious.txt").exists()
+
+
+def test_byte_checks_cover_the_whole_file(site):
+    """CRLF after the first 64 KB, a bare CR, trailing empty lines, rows ending with , or ,,"""
+    from bizenv.package import Package
+    from bizenv.validate import validate
+
+    from bizenv.synth import generate
+
+    generate(site / "big", 200, seed=3)
+    path = site / "big" / "data" / "tasks.csv"
+    original = path.read_bytes()
+    assert len(original) > 100_000
+    cases = {
+        "crlf-line-ends": lambda b: b[:70_000] + b[70_000:].replace(b"\n", b"\r\n", 1),
+        "bare-cr": lambda b: b[:70_000] + b[70_000:].replace(b"\n", b"\r", 1),
+        "blank-row": lambda b: b + b"\n\n",
+        "extra-cell": lambda b: b.replace(b"\n", b",\n", 3).replace(b",\n", b"\n", 1),
+        "extra-cells": lambda b: b[:-1] + b",,\n",
+    }
+    for name, change in cases.items():
+        path.write_bytes(change(original))
+        found = validate(Package.open(site / "big")).findings
+        expected = {"bare-cr": "crlf-line-ends", "extra-cells": "extra-cell"}.get(name, name)
+        assert [f.rule for f in found] == [expected], (name, found)
+        if name in ("crlf-line-ends", "bare-cr"):
+            assert found[0].line == original[:70_000].count(b"\n") + 1 + original[70_000:].split(b"\n")[0].count(
+                b"\n"), (name, found[0])
+    path.write_bytes(original)
+
+
+@pytest.mark.parametrize("variant,rule,words", [(giant_cell, "cell-too-large", "longer than"),
+                                                  (unterminated_quote, "unterminated-quote", "never closed")])
+def test_unclear_inputs_get_clear_messages(site, variant, rule, words):
+    from bizenv.package import Package
+    from bizenv.validate import validate
+
+    variant(site)
+    [f] = validate(Package.open(site / "pkg")).findings
+    assert f.rule == rule and words in f.message and f.line is not None, f
+
+
+def test_control_characters_are_escaped_in_messages(site):
+    control_characters(site)
+    result = run_cli(["validate", "-p", str(site / "pkg")], site)
+    assert result.exit_code == 1 and "\\x1b[31mred" in result.output and "\x1b" not in result.output
