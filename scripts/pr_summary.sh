@@ -6,9 +6,11 @@ set -euo pipefail
 base="${1:?usage: scripts/pr_summary.sh BASE_REF [OUTPUT_FILE]}"
 out="${2:-/dev/stdout}"
 bizenv="${BIZENV:-.venv/bin/bizenv}"
+base_commit="$(git rev-parse --verify --end-of-options "${base}^{commit}")"
+merge_base="$(git merge-base "$base_commit" HEAD)"
 {
   echo "## Data changes against \`${base}\`"
   echo
-  "$bizenv" diff "$(git merge-base "$base" HEAD)" . --markdown
+  "$bizenv" diff --format markdown -- "$merge_base" .
   echo
 } >> "$out"

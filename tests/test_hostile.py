@@ -274,6 +274,16 @@ def invisible_everywhere(site):
         csv.writer(fh, lineterminator="\n").writerows(rows)
 
 
+def gbk_file(site):
+    path = site / "pkg" / "data" / "tasks.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))
+
+
+def crlf_file(site):
+    path = site / "pkg" / "data" / "units.csv"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+
+
 def bidi_in_id(site):
     set_cell(site, "units", 1, "unit_id", "x\u202eevil")
 
@@ -284,7 +294,7 @@ VARIANTS = [absolute_resource_path, url_resource_path, escaping_resource_path, s
             minimum_reads_a_file, enum_injection, pattern_injection, pattern_re2_rejects, pattern_python_rejects,
             field_name_injection, resource_without_name, foreign_key_to_nothing, verbatim_spec_broken,
             source_path_escape, source_symlink, source_fifo, views_copy, views_read_file, giant_cell,
-            unterminated_quote, control_characters, invisible_everywhere, bidi_in_id]
+            unterminated_quote, control_characters, invisible_everywhere, gbk_file, crlf_file, bidi_in_id]
 
 # variants whose text is only data to the toolkit: the package stays valid, and nothing happens
 STILL_VALID = {enum_injection}
@@ -294,6 +304,8 @@ PACKAGE_LEVEL = {absolute_resource_path, url_resource_path, escaping_resource_pa
                  schema_outside, schema_missing, schema_not_json, schema_deeply_nested, minimum_injection,
                  minimum_reads_a_file, pattern_injection, pattern_re2_rejects, pattern_python_rejects,
                  resource_without_name, foreign_key_to_nothing, verbatim_spec_broken}
+# variants that make a CSV unreadable: every command that reads the tables refuses (no partial counts)
+UNREADABLE = {gbk_file, giant_cell, unterminated_quote}
 # variants of sql/views.sql: only the build reads it
 VIEWS = {views_copy, views_read_file}
 
@@ -305,6 +317,8 @@ def must_refuse(variant, command: str) -> bool:
         return True
     if variant in VIEWS:
         return command == "build"
+    if variant in UNREADABLE:
+        return command in ("validate", "build", "stats", "show")
     return command in ("validate", "build")
 
 COMMANDS = [["validate"], ["validate", "--format", "json"], ["build"], ["query", "SELECT 1 AS one"], ["stats"],
@@ -504,7 +518,8 @@ def test_build_folder_unusable(site, make):
     assert result.exit_code == 1 and "build" in result.output, result.output
 
 
-@pytest.mark.parametrize("out", ["data/tasks.csv", "schemas", "sources/x.html", "datapackage.json", "data"])
+@pytest.mark.parametrize("out", ["data/tasks.csv", "schemas", "sources/x.html", "datapackage.json", "data",
+                                 "validation/expectations.json", "validation/assertions.yaml"])
 def test_outputs_never_go_into_the_corpus(site, out):
     before = snapshot(site / "pkg")
     for args in (["report", "--out", out], ["extract", "synth000000-2021", "--out", out],
@@ -566,3 +581,30 @@ def test_control_characters_are_escaped_in_messages(site):
     control_characters(site)
     result = run_cli(["validate", "-p", str(site / "pkg")], site)
     assert result.exit_code == 1 and "\\x1b[31mred" in result.output and "\x1b" not in result.output
+
+
+def test_report_refuses_an_unreadable_file(site):
+    gbk_file(site)
+    result = run_cli(["report", "-p", str(site / "pkg")], site)
+    assert result.exit_code == 1 and "not UTF-8" in result.output and "GB18030" in result.output, result.output
+
+
+def test_ctrl_c_during_a_query_ends_with_one_line(site):
+    """A real process and a real SIGINT: one line on standard error, exit code 130."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from bizenv.build import build
+    from bizenv.package import Package
+
+    build(Package.open(site / "pkg"))
+    proc = subprocess.Popen([sys.executable, "-m", "bizenv", "query", "SELECT count(*) FROM range(10000000000000)",
+                             "--timeout", "120", "-p", str(site / "pkg")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (proc.returncode, err)
+    assert err.strip() == "bizenv: interrupted" and "Traceback" not in err, err

@@ -34,6 +34,21 @@ def repo_copy(dest, git=True):
     return dest
 
 
+def next_version() -> str:
+    """A version greater than the one this repository carries and any it released: tests never name it."""
+    from bizenv.package import Package
+    from bizenv.release import parse, released
+
+    versions = [parse((ROOT / "VERSION").read_text(encoding="utf-8").strip())]
+    versions += [parse(r["version"]) for r in released(Package.open(ROOT))]
+    major, minor, _ = max(versions)
+    return f"{major}.{minor + 1}.0"
+
+
+NEXT = next_version()
+NAME = f"cn-bizenv-policies-{NEXT}"
+
+
 def tree_digest(folder):
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
@@ -45,7 +60,7 @@ def released(tmp_path_factory):
     out = []
     for i in (1, 2):
         root = repo_copy(tmp_path_factory.mktemp(f"rel{i}") / "pkg")
-        result = subprocess.run([sys.executable, "-m", "bizenv", "release", "0.1.0", "-p", str(root)],
+        result = subprocess.run([sys.executable, "-m", "bizenv", "release", NEXT, "-p", str(root)],
                                 capture_output=True, text=True,
                                 env={**__import__("os").environ, "SOURCE_DATE_EPOCH": "1795000000"})
         assert result.returncode == 0, result.stderr
@@ -55,13 +70,13 @@ def released(tmp_path_factory):
 
 def test_release_is_byte_identical_for_the_same_inputs(released):
     a, b = (r / "dist" for r in released)
-    name = "cn-bizenv-policies-0.1.0"
+    name = NAME
     assert tree_digest(a / name) == tree_digest(b / name)
     assert (a / f"{name}.zip").read_bytes() == (b / f"{name}.zip").read_bytes()
 
 
 def test_release_contents_and_checksums(released):
-    folder = released[0] / "dist" / "cn-bizenv-policies-0.1.0"
+    folder = released[0] / "dist" / NAME
     sums = dict(line.split("  ")[::-1] for line in (folder / "SHA256SUMS").read_text().splitlines())
     files = {k for k in tree_digest(folder) if k != "SHA256SUMS"}
     assert set(sums) == files
@@ -82,10 +97,10 @@ def test_version_is_written_everywhere_from_one_place(released):
     from bizenv.release import versions_agree
 
     assert versions_agree(Package.open(root)) == []
-    assert json.loads((root / "datapackage.json").read_text())["version"] == "0.1.0"
+    assert json.loads((root / "datapackage.json").read_text())["version"] == NEXT
     assert "date-released: 2026-11-18" in (root / "CITATION.cff").read_text()
     assert json.loads((root / ".zenodo.json").read_text())["publication_date"] == "2026-11-18"
-    assert json.loads((root / "releases.json").read_text())["releases"][0]["version"] == "0.1.0"
+    assert json.loads((root / "releases.json").read_text())["releases"][0]["version"] == NEXT
 
 
 def test_the_repository_versions_agree():
@@ -96,7 +111,7 @@ def test_the_repository_versions_agree():
 
 
 def test_unpacked_release_validates_and_answers_queries(runner, released):
-    folder = released[0] / "dist" / "cn-bizenv-policies-0.1.0"
+    folder = released[0] / "dist" / NAME
     scratch = released[0].parent / "unpacked"
     with zipfile.ZipFile(folder.parent / f"{folder.name}.zip") as zf:
         zf.extractall(scratch)
@@ -107,11 +122,11 @@ def test_unpacked_release_validates_and_answers_queries(runner, released):
 
 
 def test_release_refuses_a_version_not_greater_than_the_last(runner, released):
-    for version in ("0.1.0", "0.0.9", "1.0", "v0.2.0"):
+    for version in (NEXT, "0.0.9", "1.0", "v0.2.0"):
         result = runner.invoke(app, ["release", version, "-p", str(released[1])])
         assert result.exit_code == 1, version
-    assert "not greater than the last release 0.1.0" in runner.invoke(
-        app, ["release", "0.1.0", "-p", str(released[1])]).output
+    assert f"not greater than the last release {NEXT}" in runner.invoke(
+        app, ["release", NEXT, "-p", str(released[1])]).output
 
 
 def test_release_refuses_a_dirty_corpus(runner, tmp_path):
@@ -119,7 +134,7 @@ def test_release_refuses_a_dirty_corpus(runner, tmp_path):
     t = table(root, "units")
     t.rows[0]["notes"] = "an uncommitted edit"
     t.save()
-    result = runner.invoke(app, ["release", "0.2.0", "-p", str(root)])
+    result = runner.invoke(app, ["release", NEXT, "-p", str(root)])
     assert result.exit_code == 1 and "uncommitted changes" in result.output and "data/units.csv" in result.output
     assert not (root / "dist").exists()
 
@@ -130,7 +145,7 @@ def test_release_refuses_an_invalid_corpus(runner, tmp_path):
     t.rows[0]["unit_id"] = "xianning-u999"
     t.save()
     subprocess.run(["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qam", "bad"], cwd=root, check=True)
-    result = runner.invoke(app, ["release", "0.2.0", "-p", str(root)])
+    result = runner.invoke(app, ["release", NEXT, "-p", str(root)])
     assert result.exit_code == 1 and "not valid" in result.output
 
 
@@ -147,17 +162,17 @@ def test_diff_lists_added_removed_and_changed_rows(runner, pkg, tmp_path):
     u.save()
     result = runner.invoke(app, ["diff", str(pkg), str(new)])
     assert result.exit_code == 0, result.output
-    assert any(line.startswith("~ gedian-2021-t007 notes: ") and line.endswith("-> 'A correction.'")
+    assert any(line.startswith("~ gedian-2021-t007 (") and " notes: '" in line and line.endswith("-> 'A correction.'")
                for line in result.output.splitlines())
-    assert f"- {removed}" in result.output and "+ xianning-u900" in result.output
-    md = runner.invoke(app, ["diff", str(pkg), str(new), "--markdown"]).output
+    assert f"- {removed} (" in result.output and "+ xianning-u900 (新单位)" in result.output
+    md = runner.invoke(app, ["diff", str(pkg), str(new), "--format", "markdown"]).output
     assert "| tasks | 0 | 0 | 1 |" in md and "| units | 1 | 1 | 0 |" in md
 
 
 def test_diff_reads_zips_and_git_revisions(runner, released, tmp_path):
     root = released[0]
-    zip_path = root / "dist" / "cn-bizenv-policies-0.1.0.zip"
-    assert "+0" in runner.invoke(app, ["diff", str(zip_path), str(root)]).output
+    zip_path = root / "dist" / f"{NAME}.zip"
+    assert "No differences" in runner.invoke(app, ["diff", str(zip_path), str(root)]).output
     t = table(root, "targets")
     t.rows[0]["metric"] = "Reworded metric"
     t.save()
@@ -222,7 +237,7 @@ def test_a_retired_id_is_never_reused(pkg):
     from conftest import findings, rules_of
 
     t = table(pkg, "retired_ids")
-    t.rows.append({"id": "xianning-2019-t005", "table_name": "tasks", "retired_in": "0.1.0",
+    t.rows.append({"id": "xianning-2019-t005", "table_name": "tasks", "retired_in": "0.0.1",
                    "reason": "test: pretend this id was removed"})
     t.save()
     assert "retired-id-reused" in rules_of(findings(pkg, ["rules"]))
@@ -246,7 +261,7 @@ def test_pull_request_summary_posts_the_diff_against_the_base(tmp_path):
     subprocess.run(["scripts/pr_summary.sh", "main", str(summary)], cwd=root, check=True, env=env)
     text = summary.read_text(encoding="utf-8")
     assert "## Data changes against `main`" in text and "| tasks | 0 | 0 | 1 |" in text
-    assert "changed `echeng-2023-t020` notes" in text
+    assert "- changed echeng-2023-t020 (" in text and ") notes: " in text
 
 
 def test_the_workflow_runs_the_readme_test_command():

@@ -65,7 +65,7 @@ def fail(message: str, code: int = 1) -> None:
 
 def write_or_check(pkg, files: dict[str, bytes], check: bool, command: str) -> None:
     """Write generated files (paths relative to the package), or with ``check`` fail if any differs."""
-    paths = {name: gated_output(pkg, name, f"bizenv {command} output") for name in files}
+    paths = {name: gated_output(pkg, name, f"bizenv {command} output", command) for name in files}
     for name, path in paths.items():
         if path.is_dir():
             fail(f"{name}: is a folder; name the file to write", 2)
@@ -103,12 +103,17 @@ def open_package(path: Optional[Path], check: bool = True):
     return pkg
 
 
-def gated_output(pkg, path, what: str) -> Path:
+# generated files that live among the corpus files: written only by their own command
+GENERATED = {"expectations": ("validation/expectations.json",)}
+
+
+def gated_output(pkg, path, what: str, command: str = "") -> Path:
     """An output path checked by the path gate (never into the corpus), or exit 1."""
     from .paths import PathRefused, output_path
 
     try:
-        return output_path(pkg.root, path, what, extra=[pkg.root / "docs" / "curation.md"])
+        return output_path(pkg.root, path, what, extra=[pkg.root / "docs" / "curation.md"],
+                           allow=GENERATED.get(command, ()))
     except PathRefused as exc:
         fail(str(exc))
 
@@ -256,8 +261,11 @@ def query(
         fail(f"query refused: {exc}", 2)
     except QueryError as exc:
         fail(f"query failed: {exc}")
-    except QueryInterrupted:
-        fail("interrupted", 130)
+    except QueryInterrupted:  # end at once: DuckDB's handle is left to the operating system
+        typer.echo("bizenv: interrupted", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
     if target is None:
         if columns:
             typer.echo(render(columns, rows, fmt.value))
@@ -473,8 +481,12 @@ def release(
     """Cut a citable release: validate, set the version everywhere, write dist/<name>-<version>/ and its zip.
 
     Refuses a version not greater than the last release (releases.json) and a corpus with
-    uncommitted changes. The folder and zip are byte-identical for the same inputs and release
-    date (SOURCE_DATE_EPOCH, else the last commit's date).
+    uncommitted changes. Writes the version into VERSION, datapackage.json, CITATION.cff,
+    .zenodo.json, the README citation and the data dictionary. All or nothing: on any failure
+    every file is left as it was. The folder and zip are byte-identical for the same inputs
+    and release date (SOURCE_DATE_EPOCH, else the last commit's date). See RELEASING.md.
+
+    Example: bizenv release 0.2.0
     """
     from .findings import render_text
     from .release import ReleaseError, cut
@@ -495,29 +507,102 @@ def diff(
     old: Annotated[str, typer.Argument(help="Old package: a folder, a release zip or a git revision.")],
     new: Annotated[str, typer.Argument(help="New package: a folder, a release zip or a git revision.")] = ".",
     package: PackageOpt = None,
-    fmt: Annotated[Fmt, typer.Option("--format", "-f", help="text, or json for machines.")] = Fmt.text,
-    markdown: Annotated[bool, typer.Option("--markdown", help="Markdown, e.g. for release notes.")] = False,
+    fmt: Annotated[QueryFmt, typer.Option("--format", "-f", help="Output format (markdown: full values, escaped, "
+                                          "for release notes and pull requests).")] = QueryFmt.table,
+    show_all: Annotated[bool, typer.Option("--all", help="List unchanged tables too.")] = False,
+    full: Annotated[bool, typer.Option("--full", help="Full values (table format clips them at 80 characters).")] = False,
+    limit: Annotated[int, typer.Option("--limit", help="Rows shown per kind of change and table (0: all).",
+                                       min=0)] = 50,
+    markdown: Annotated[bool, typer.Option("--markdown", hidden=True, help="Deprecated: use --format markdown.")] = False,
 ) -> None:
     """Rows added, removed and changed per table (by primary key), with old and new values.
 
-    Examples: bizenv diff v0.1.0 HEAD;  bizenv diff dist/cn-bizenv-policies-0.1.0.zip .
+    Ids are shown with their names (a unit's name, the start of a task's text). Only tables
+    that changed are listed (--all lists every table).
+
+    Examples:
+
+      bizenv diff v1.0.0 HEAD
+
+      bizenv diff HEAD~1 HEAD --format markdown
+
+      bizenv diff dist/cn-bizenv-policies-1.0.0.zip .
     """
     import json
     from dataclasses import asdict
 
-    from .diff import DiffError, render
+    from .diff import DiffError, render, rows
     from .diff import diff as run_diff
-    from .package import find_package
+    from .package import PackageError, find_package
 
-    repo = find_package(package) if package else Path.cwd()
+    try:
+        repo = find_package(package) if package else Path.cwd()
+    except PackageError as exc:
+        fail(str(exc), 2)
     try:
         diffs = run_diff(old, new, repo)
     except DiffError as exc:
         fail(str(exc), 2)
-    if fmt == Fmt.json:
-        typer.echo(json.dumps([asdict(d) for d in diffs], ensure_ascii=False, indent=2))
+    if markdown:
+        typer.echo("bizenv: --markdown is deprecated; use --format markdown", err=True)
+        fmt = QueryFmt.markdown
+    shown = [d for d in diffs if show_all or not d.empty]
+    if fmt == QueryFmt.json:
+        typer.echo(json.dumps([asdict(d) for d in shown], ensure_ascii=False, indent=2))
+    elif fmt == QueryFmt.csv:
+        from .output import render as render_rows
+
+        columns, out = rows(shown)
+        typer.echo(render_rows(columns, out, "csv"))
     else:
-        typer.echo(render(diffs, "markdown" if markdown else "text"))
+        typer.echo(render(diffs, "markdown" if fmt == QueryFmt.markdown else "text", limit=limit, full=full,
+                          show_all=show_all))
+
+
+@app.command()
+def normalize(
+    files: Annotated[Optional[list[Path]], typer.Argument(
+        help="Data CSVs to normalize (default: every table in data/).")] = None,
+    package: PackageOpt = None,
+    check: Annotated[bool, typer.Option("--check", help="Only report what would change; exit 1 if anything would.")
+                     ] = False,
+) -> None:
+    """Bring data CSVs back to the canonical form and recompute derived columns; report what changed.
+
+    Canonical: UTF-8 (from GBK/GB18030, UTF-8 with BOM or UTF-16), LF line ends, minimal
+    RFC 4180 quoting, no empty lines, the columns in the Table Schema's order; text_clean
+    recomputed from text. Cell text is otherwise kept as it is. Only tables in data/ are
+    changed, never through a link; all or nothing: if one file cannot be normalized, none is
+    written. Run it on purpose, then review with git diff.
+
+    Examples:
+
+      bizenv normalize
+
+      bizenv normalize data/tasks.csv --check
+    """
+    from .normalize import NormalizeError, apply, plan
+
+    pkg = open_package(package)
+    try:
+        plans = plan(pkg, files)
+    except NormalizeError as exc:
+        fail(f"{exc}; nothing was written")
+    changed = [p for p in plans if p.changed]
+    for p in changed:
+        typer.echo(f"{p.rel}: {'; '.join(p.changes)}")
+    if check:
+        typer.echo(f"{len(changed)} of {len(plans)} file(s) would change" if changed
+                   else f"all {len(plans)} file(s) are in canonical form")
+        if changed:
+            raise typer.Exit(1)
+        return
+    try:
+        apply(plans)
+    except OSError as exc:
+        fail(f"cannot write: {exc}; every file was restored")
+    typer.echo(f"normalized {len(changed)} of {len(plans)} file(s)" if changed
+               else f"all {len(plans)} file(s) are in canonical form; nothing written")
 
 
 @app.command()

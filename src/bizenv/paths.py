@@ -110,7 +110,7 @@ def protected(root: Path, extra: list[Path] = ()) -> list[Path]:
     return [base / "datapackage.json", *(base / f for f in CORPUS_FOLDERS), *extra]
 
 
-def output_path(root: Path, path: Path | str, what: str, extra: list[Path] = ()) -> Path:
+def output_path(root: Path, path: Path | str, what: str, extra: list[Path] = (), allow: tuple[str, ...] = ()) -> Path:
     """The real path an output may be written to, or :class:`PathRefused`.
 
     A relative path is taken relative to the package root.  Refused: the corpus (its
@@ -125,7 +125,8 @@ def output_path(root: Path, path: Path | str, what: str, extra: list[Path] = ())
         real = (given if given.is_absolute() else base / given).resolve(strict=False)
     except (OSError, RuntimeError) as exc:
         raise PathRefused(f"{what} {shown(given)!r} refused: it cannot be resolved ({exc.__class__.__name__})") from None
-    for corpus in protected(base, list(extra)):
+    allowed = {(base / name).resolve(strict=False) for name in allow}  # a generated file the command owns
+    for corpus in protected(base, list(extra)) if real not in allowed else []:
         if real == corpus or real.is_relative_to(corpus) or corpus.is_relative_to(real):
             raise PathRefused(f"{what} {shown(given)!r} refused: it would write into the corpus "
                               f"({shown(os.path.relpath(corpus, base))}); write outputs to build/ or dist/")

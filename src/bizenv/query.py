@@ -61,37 +61,59 @@ def allowed_statement(con, sql: str):
 
 def run(pkg: Package, sql: str, timeout: float = DEFAULT_TIMEOUT,
         max_rows: int = DEFAULT_MAX_ROWS) -> tuple[list[str], list[tuple], bool]:
-    """(columns, rows, cut): at most ``max_rows`` rows; ``cut`` says more were there."""
+    """(columns, rows, cut): at most ``max_rows`` rows; ``cut`` says more were there.
+
+    The statement runs in a worker thread while this one waits, so that both the time limit and
+    Ctrl-C (which Python delivers only to this thread) can interrupt DuckDB."""
+    import time
+
     import duckdb
 
     con = open_readonly(pkg)
-    expired = threading.Event()
+    runner = con.cursor()  # the worker's own handle: the connection itself stays free to interrupt it
+    outcome: dict = {}
+    interrupted = False
 
-    def stop() -> None:
-        expired.set()
-        con.interrupt()
+    def work() -> None:
+        try:
+            cur = runner.execute(sql)
+            if cur.description is None:
+                outcome["result"] = ([], [], False)
+                return
+            rows = cur.fetchmany(max_rows + 1)
+            outcome["result"] = ([d[0] for d in cur.description], rows[:max_rows], len(rows) > max_rows)
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            outcome["error"] = exc
 
-    timer = threading.Timer(timeout, stop)
     try:
         allowed_statement(con, sql)
-        timer.start()
-        cur = con.execute(sql)
-        if cur.description is None:
-            return [], [], False
-        rows = cur.fetchmany(max_rows + 1)
-        return [d[0] for d in cur.description], rows[:max_rows], len(rows) > max_rows
-    except duckdb.InterruptException:
-        if expired.is_set():
-            raise QueryError(f"stopped after {timeout:g} s (the time limit; raise it with --timeout)") from None
-        raise QueryInterrupted() from None
-    except KeyboardInterrupt:
-        con.interrupt()
-        raise QueryInterrupted() from None
-    except duckdb.Error as exc:
-        raise QueryError(one_line(exc)) from None
+        worker = threading.Thread(target=work, daemon=True)
+        deadline = time.monotonic() + timeout
+        expired = False
+        worker.start()
+        try:
+            while worker.is_alive():
+                worker.join(0.05)
+                if not expired and time.monotonic() > deadline:
+                    expired = True
+                    runner.interrupt()
+        except KeyboardInterrupt:
+            runner.interrupt()
+            worker.join(2)
+            interrupted = True  # DuckDB may still hold the handle: the process ends without closing it
+            raise QueryInterrupted() from None
+        error = outcome.get("error")
+        if isinstance(error, duckdb.InterruptException) or expired and error is not None:
+            raise QueryError(f"stopped after {timeout:g} s (the time limit; raise it with --timeout)")
+        if isinstance(error, duckdb.Error):
+            raise QueryError(one_line(error))
+        if error is not None:
+            raise error
+        return outcome["result"]
     finally:
-        timer.cancel()
-        con.close()
+        if not interrupted:
+            runner.close()
+            con.close()
 
 
 def one_line(exc: BaseException) -> str:

@@ -15,7 +15,7 @@ The checks are compiled from the schemas into DuckDB SQL over whole tables.
 from __future__ import annotations
 
 
-from ..findings import Finding
+from ..findings import Finding, first_difference
 from ..package import Package
 from ..tables import quote_ident as q
 
@@ -189,7 +189,7 @@ def verbatim_lines(con, pkg: Package, items: list[tuple[str, str, dict]]) -> lis
     sql = f"""
         WITH v AS NOT MATERIALIZED ({" UNION ALL ".join(parts)}
         ), single AS (
-            SELECT v._check, v._row, v._key, v._value, v._line FROM v
+            SELECT v._check, v._row, v._key, v._value, v._line, l.line AS _source FROM v
             LEFT JOIN source_lines l ON l.document_id = v._doc AND l.line_no = v._line
             WHERE strpos(v._value, chr(10)) = 0 AND (l.line IS NULL OR NOT contains(l.line, v._value))
         ), w AS (
@@ -200,16 +200,17 @@ def verbatim_lines(con, pkg: Package, items: list[tuple[str, str, dict]]) -> lis
             WHERE strpos(v._value, chr(10)) > 0
             GROUP BY v._check, v._row
         )
-        SELECT _check, _row, _key, _value, _line FROM single
+        SELECT _check, _row, _key, _value, _line, _source FROM single
         UNION ALL
-        SELECT _check, _row, _key, _value, _line FROM w WHERE _window IS NULL OR NOT contains(_window, _value)
+        SELECT _check, _row, _key, _value, _line, _window FROM w WHERE _window IS NULL OR NOT contains(_window, _value)
         ORDER BY _check, _row
     """
     findings = []
-    for check_no, r, k, v, line in con.execute(sql).fetchall():
+    for check_no, r, k, v, line, source in con.execute(sql).fetchall():
         table, column, spec = items[check_no]
         findings.append(Finding("provenance", "verbatim-line",
-                                (f"not found verbatim on line {line} of the source" if line is not None
+                                (f"not found verbatim on line {line} of the source{first_difference(v, source)}"
+                                 if line is not None
                                  else f"no {spec['line_field']} is given, so the value cannot be traced"),
                                 table=table, file=pkg.relpath(table), row=r, column=column, key=k, value=v))
     return findings
