@@ -27,12 +27,17 @@ ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "build"
 
 
+def _chromium() -> str | None:
+    """Debian's chromium (as .ci/run installs it), else another Chromium or Chrome on PATH."""
+    return next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
+
+
 def _missing() -> str | None:
     try:
         import selenium  # noqa: F401
     except ModuleNotFoundError:
         return "selenium is not installed (pip install -e '.[test]')"
-    if not (shutil.which("chromium") or shutil.which("chromium-browser")):
+    if not _chromium():
         return "no chromium on PATH (apt-get install chromium chromium-driver)"
     if not shutil.which("chromedriver"):
         return "no chromedriver on PATH (apt-get install chromium-driver)"
@@ -68,7 +73,7 @@ def browser():
     downloads = Path(tempfile.mkdtemp(prefix="bizenv-downloads-"))
     profile = tempfile.mkdtemp(prefix="bizenv-chromium-")
     opts = webdriver.ChromeOptions()
-    opts.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
+    opts.binary_location = _chromium()
     for arg in ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
                 f"--user-data-dir={profile}", "--window-size=1280,1000", "--lang=en-US"]:
