@@ -423,6 +423,14 @@ def test_a_broken_cookbook_is_a_clear_error(runner, built_pkg, tmp_path, content
     assert result.exit_code == 1 and "docs/cookbook.yaml: cannot be used" in result.output
 
 
+def test_serve_writes_the_metadata_for_publishing(runner, cookbook_pkg):
+    result = runner.invoke(app, ["serve", "--package", str(cookbook_pkg), "--metadata-only"])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((cookbook_pkg / "build" / "datasette" / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["databases"]["bizenv"]["tables"]["tasks"]["fts_table"] == "tasks_fts"
+    assert len(meta["databases"]["bizenv"]["queries"]) >= 15
+
+
 def test_every_facet_exists(built_pkg):
     from bizenv import serve
 

@@ -297,6 +297,9 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)] = 8001,
     host: Annotated[str, typer.Option(
         "--host", help="Address to listen on; the default serves this machine only.")] = "127.0.0.1",
+    metadata_only: Annotated[bool, typer.Option(
+        "--metadata-only", help="Only build if needed and write build/datasette/metadata.json (for publishing).")
+    ] = False,
 ) -> None:
     """Browse and search the corpus in a web page (Datasette): builds first if the data changed.
 
@@ -318,9 +321,12 @@ def serve(
     except ModuleNotFoundError as exc:
         fail(f"{exc.name} is needed to serve: pip install 'bizenv[serve]'", 2)
     try:
-        site.write_metadata(pkg)
+        written = site.write_metadata(pkg)
     except site.SiteError as exc:
         fail(str(exc))
+    if metadata_only:
+        typer.echo(f"wrote {os.path.relpath(written, Path.cwd())}")
+        return
     site.run(pkg, host, port, log=lambda m: typer.echo(m, err=True))
 
 
