@@ -120,6 +120,35 @@ def test_both_databases_return_the_same_rows(built_pkg, kind):
         assert differences(built_pkg, name) == [], name
 
 
+def test_views_sqlite_can_run_are_real_views_the_others_hold_duckdbs_rows(built_pkg):
+    con = sqlite3.connect(built_pkg / "build" / "bizenv.sqlite")
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+    sql = dict(con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall())
+    for real in ("targets_long", "assignments_long", "targets_by_indicator", "reported_figures"):
+        assert f"_view_{real}" not in names and "JOIN" in sql[real], real
+        assert sql[real] == sqlitedb.definitions(Package.open(built_pkg))[real]  # the one definition
+    for stored in ("task_overview", "unit_agency", "deadlines_by_document"):  # string_agg, QUALIFY, medians
+        assert f"_view_{stored}" in names and sql[stored].endswith(f'FROM "_view_{stored}"'), stored
+
+
+def test_a_view_sqlite_would_answer_differently_is_stored_as_rows(pkg):
+    """Integer division: DuckDB's / gives 0.5 where SQLite's gives 0; the build notices."""
+    from bizenv.build import build
+
+    views = pkg / "sql" / "views.sql"
+    views.write_text(views.read_text(encoding="utf-8") + "\n-- halves: seq / 2\n"
+                     "CREATE VIEW halves AS SELECT task_id, seq / 2 AS half FROM tasks\n;\n"
+                     "-- same_in_both: a plain projection\n"
+                     "CREATE VIEW same_in_both AS SELECT task_id, seq * 2 AS double FROM tasks\n;\n",
+                     encoding="utf-8")
+    build(Package.open(pkg))
+    con = sqlite3.connect(pkg / "build" / "bizenv.sqlite")
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+    assert "_view_halves" in names and "_view_same_in_both" not in names
+    assert differences(pkg, "halves") == [] and differences(pkg, "same_in_both") == []
+    assert con.execute("SELECT half FROM halves WHERE task_id = 'xianning-2019-t001'").fetchone()[0] == 0.5
+
+
 def test_the_comparison_catches_a_missing_or_changed_row(built_pkg, tmp_path):
     broken = tmp_path / "broken.sqlite"
     shutil.copy(built_pkg / "build" / "bizenv.sqlite", broken)
