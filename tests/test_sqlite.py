@@ -149,6 +149,20 @@ def test_a_view_sqlite_would_answer_differently_is_stored_as_rows(pkg):
     assert con.execute("SELECT half FROM halves WHERE task_id = 'xianning-2019-t001'").fetchone()[0] == 0.5
 
 
+@pytest.mark.parametrize("tail", ["SELECT count(*) AS n FROM c",  # SQLite runs it
+                                  "SELECT x FROM c QUALIFY row_number() OVER () < 0"])  # DuckDB alone
+def test_a_view_that_never_ends_stops_the_build_with_a_message(runner, pkg, monkeypatch, tail):
+    monkeypatch.setenv("BIZENV_VIEW_SECONDS", "2")
+    views = pkg / "sql" / "views.sql"
+    views.write_text(views.read_text(encoding="utf-8") + "\n-- forever\nCREATE VIEW forever AS WITH RECURSIVE "
+                     f"c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) {tail}\n;\n", encoding="utf-8")
+    started = time.monotonic()
+    result = runner.invoke(app, ["build", "-p", str(pkg)])
+    assert result.exit_code == 1 and "view forever took longer than 2 s" in result.output, result.output
+    assert time.monotonic() - started < 60
+    assert not (pkg / "build" / "bizenv.sqlite").exists()
+
+
 def test_the_comparison_catches_a_missing_or_changed_row(built_pkg, tmp_path):
     broken = tmp_path / "broken.sqlite"
     shutil.copy(built_pkg / "build" / "bizenv.sqlite", broken)

@@ -114,6 +114,8 @@ def _write(pkg: Package, tmp: Path, tables: list[str]) -> BuildResult:
     con = connect(str(db), read_only=True, enable_external_access=False)
     try:
         sqlitedb.write(pkg, con, tmp / "bizenv.sqlite", tables, result.views)
+    except sqlitedb.ViewTimeout as exc:
+        raise BuildError(str(exc)) from None
     finally:
         con.close()
     return result

@@ -115,8 +115,9 @@ def write(pkg: Package, con, path: Path, tables: list[str], views: list[str]) ->
         for name in tables:
             _table(pkg, con, out, name)
         for name in _in_definition_order(pkg, views):
-            if not _real_view(con, out, name, definitions(pkg).get(name)):
-                _view(con, out, name)
+            with time_budget(con, out, name):
+                if not _real_view(con, out, name, definitions(pkg).get(name)):
+                    _view(con, out, name)
         _copy(con, out, "_package", "_package", columns_of(con, "_package"))
         for table in SEARCH:
             if table in tables:
@@ -171,6 +172,51 @@ def _in_definition_order(pkg: Package, views: list[str]) -> list[str]:
     return sorted(views, key=lambda v: order.index(v) if v in order else len(order))
 
 
+# A view is package content: one that runs for ever (a recursive CTE without end) must not hang
+# the build. BIZENV_VIEW_SECONDS overrides the budget per view.
+VIEW_SECONDS = 600.0
+
+
+class ViewTimeout(Exception):
+    pass
+
+
+class time_budget:
+    """Interrupt DuckDB and SQLite when computing one view takes longer than the budget."""
+
+    def __init__(self, con, out, name: str):
+        import os
+
+        self.con, self.out, self.name = con, out, name
+        self.seconds = float(os.environ.get("BIZENV_VIEW_SECONDS", VIEW_SECONDS))
+
+    def __enter__(self):
+        import threading
+        import time
+
+        self.expired = False
+        deadline = time.monotonic() + self.seconds
+
+        def expire():
+            self.expired = True
+            self.con.interrupt()
+
+        self.timer = threading.Timer(self.seconds, expire)
+        self.timer.daemon = True
+        self.timer.start()
+        self.out.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        self.timer.cancel()
+        self.out.set_progress_handler(None, 0)
+        if kind is not None and (self.expired or isinstance(exc, sqlite3.OperationalError)
+                                 and "interrupt" in str(exc)):
+            raise ViewTimeout(f"sql/views.sql: view {self.name} took longer than {self.seconds:g} s to compute "
+                              "(set BIZENV_VIEW_SECONDS to allow more)") from None
+        return False
+
+
 def _norm(value):
     if isinstance(value, bool):
         return int(value)
@@ -206,8 +252,11 @@ def _real_view(con, out, name: str, statement: str | None) -> bool:
                 con.execute(f"SELECT * FROM {quote_ident(name)}")):
             raise sqlite3.OperationalError("different rows")
         return True
-    except sqlite3.Error:
+    except sqlite3.Error as exc:
+        out.set_progress_handler(None, 0)
         out.execute(f"DROP VIEW IF EXISTS {quote_ident(name)}")
+        if "interrupt" in str(exc):
+            raise
         return False
 
 
