@@ -117,7 +117,10 @@ def test_normalize_brings_files_back_to_the_canonical_form(runner, pkg):
     originals = spoil(pkg)
     assert runner.invoke(app, ["validate", "-p", str(pkg), "-l", "structure"]).exit_code == 1
     check = runner.invoke(app, ["normalize", "--check", "-p", str(pkg)])
-    assert check.exit_code == 1 and "2 of 11 file(s) would change" in check.output
+    import json
+
+    tables = len(json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))["resources"])
+    assert check.exit_code == 1 and f"2 of {tables} file(s) would change" in check.output
     assert all(p.read_bytes() != content for p, content in originals.items())  # --check wrote nothing
     result = runner.invoke(app, ["normalize", "-p", str(pkg)])
     assert result.exit_code == 0, result.output
@@ -127,7 +130,7 @@ def test_normalize_brings_files_back_to_the_canonical_form(runner, pkg):
     assert all(p.read_bytes() == content for p, content in originals.items())
     assert runner.invoke(app, ["validate", "-p", str(pkg)]).exit_code == 0
     again = runner.invoke(app, ["normalize", "-p", str(pkg)])
-    assert "all 11 file(s) are in canonical form; nothing written" in again.output
+    assert f"all {tables} file(s) are in canonical form; nothing written" in again.output
 
 
 def test_normalize_recomputes_text_clean(runner, pkg):
@@ -170,7 +173,8 @@ def test_normalize_never_writes_through_a_link(runner, pkg, tmp_path):
     (pkg / "data" / "units.csv").symlink_to(outside)
     for args in (["normalize"], ["normalize", str(pkg / "data" / "units.csv")]):
         result = runner.invoke(app, [*args, "-p", str(pkg)])
-        assert result.exit_code == 1 and "a link" in result.output, result.output
+        assert result.exit_code == 1 and ("a link" in result.output or "leads outside the package" in result.output), \
+            result.output
     assert outside.read_bytes().startswith(b"\xef\xbb\xbf")
 
 
@@ -181,8 +185,9 @@ def test_normalize_never_follows_a_linked_data_folder(runner, pkg, tmp_path):
     (elsewhere / "units.csv").write_bytes(b"\xef\xbb\xbf" + (elsewhere / "units.csv").read_bytes())
     before = snapshot(elsewhere)
     result = runner.invoke(app, ["normalize", str(pkg / "data" / "units.csv"), "-p", str(pkg)])
-    assert result.exit_code == 1 and "outside data/" in result.output
-    assert runner.invoke(app, ["normalize", "-p", str(pkg)]).output.startswith("all 0 file(s)")
+    assert result.exit_code == 1 and ("outside data/" in result.output or "leads outside the package" in result.output)
+    whole = runner.invoke(app, ["normalize", "-p", str(pkg)])
+    assert whole.exit_code == 1 and "leads outside the package" in whole.output, whole.output
     assert snapshot(elsewhere) == before
 
 
@@ -222,7 +227,8 @@ def test_normalize_refuses_a_fifo_without_waiting(runner, pkg):
     (pkg / "data" / "units.csv").unlink()
     os.mkfifo(pkg / "data" / "units.csv")
     result = runner.invoke(app, ["normalize", "-p", str(pkg)])
-    assert result.exit_code == 1 and "data/units.csv: not a regular file" in result.output
+    assert result.exit_code == 1 and ("data/units.csv: not a regular file" in result.output
+                                      or "'data/units.csv' refused: it is a FIFO" in result.output)
 
 
 def test_normalize_is_all_or_nothing_when_a_write_fails(pkg, monkeypatch):

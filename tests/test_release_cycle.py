@@ -152,7 +152,7 @@ def test_a_release_is_never_written_into_the_corpus(runner, tmp_path, out):
     before = snapshot(root)
     result = runner.invoke(app, ["release", next_version(), "-p", str(root), "--out", str(root / out)])
     assert result.exit_code == 1, result.output
-    assert "inside the corpus folder" in result.output or "is not a folder" in result.output
+    assert "would write into the corpus" in result.output or "is not a folder" in result.output
     assert snapshot(root) == before
 
 

@@ -166,7 +166,7 @@ def validate(
         from .expectations import run as run_gx
 
         result.ran.append("expectations")
-        if any(f.fatal or f.rule == "schema-error" for f in result.findings):  # the suite cannot read it
+        if any(f.fatal for f in result.findings):  # the suite cannot read the files
             render = render_json if fmt == Fmt.json else render_text
             typer.echo(render(result.findings, result.summary()))
             raise typer.Exit(1)
@@ -659,7 +659,7 @@ def readable_or_fail(pkg) -> None:
     from .validate import validate
 
     result = validate(pkg, ("structure",))
-    fatal = [f for f in result.findings if f.fatal or f.rule == "schema-error"]
+    fatal = [f for f in result.findings if f.fatal]
     if fatal:
         typer.echo(render_text(fatal, {}), err=True)
         fail("the corpus cannot be read as it is; fix the problems above")

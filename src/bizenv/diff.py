@@ -30,7 +30,6 @@ MAX_UNPACKED = 2 * 1024**3  # bytes a zip or a git revision may unpack to
 MAX_TABLE = 1024**3  # bytes of one CSV read for a diff
 MAX_REF = 256  # characters of a revision name
 MAX_MEMBERS = 100_000  # files a zip may hold
-MAX_SCHEMA = 10 * 1024**2  # bytes of one Table Schema
 # Columns whose values are ids of another table, and the column that names them.
 LABELS = {"unit_id": ("units", "name"), "parent_unit_id": ("units", "name"),
           "task_id": ("tasks", "text_clean"), "document_id": ("documents", "title")}
@@ -146,25 +145,15 @@ def _unzip(path: Path, dest: Path, ref: str) -> None:
         raise DiffError(f"{_shown(ref)}: cannot unpack the zip: {visible(str(exc))}") from None
 
 
-def _inside(pkg: Package, rel, what: str) -> Path:
-    """``rel`` as a path inside the package after resolving links, else a DiffError naming it."""
-    if not isinstance(rel, str) or not rel or "://" in rel or Path(rel).is_absolute():
-        raise DiffError(f"{pkg.root / 'datapackage.json'}: {what} {visible(str(rel))!r} is not a relative path "
-                        "inside the package")
-    target = (pkg.root / rel).resolve()
-    if not target.is_relative_to(pkg.root.resolve()):
-        raise DiffError(f"{pkg.root / visible(rel)}: outside the package (after resolving links); not read")
-    return target
-
-
 def _table_path(pkg: Package, name: str) -> Path:
-    res = pkg.resources[name]
-    schema = res.get("schema")
-    if isinstance(schema, str):
-        path = _inside(pkg, schema, f"the schema of {visible(name)!r},")
-        if not path.is_file() or path.stat().st_size > MAX_SCHEMA:
-            raise DiffError(f"{path}: not a regular file of at most {MAX_SCHEMA} bytes; not read")
-    return _inside(pkg, res.get("path"), f"the path of {visible(name)!r},")
+    """The table's file, through the package's path gate (bizenv.paths) and schema checks."""
+    problems = [f for f in pkg.problems if f.table in (name, None)]
+    if problems:
+        raise DiffError(f"{pkg.root / 'datapackage.json'}: {visible(problems[0].message)}; not read")
+    try:
+        return pkg.path(name)
+    except PackageError as exc:
+        raise DiffError(visible(str(exc))) from None
 
 
 def read_snapshot(root: Path) -> Snapshot:

@@ -52,8 +52,6 @@ VERSION_FILES = ["VERSION", "datapackage.json", "CITATION.cff", ".zenodo.json", 
                  "docs/data-dictionary.md"]
 # The citation in README.md: "> AUTHORS (YEAR). *TITLE*, version X.Y.Z. Dataset."
 README_CITATION = re.compile(r"(?m)^(> [^\n]*\()([0-9]{4})(\)\.[^\n]*\n> [^\n]*, version )([^\s]+?)(\. Dataset\.)")
-# Outputs never go into the corpus folders.
-PROTECTED = ["data", "schemas", "sources", "sql", "validation"]
 
 
 class ReleaseError(FindingsError):
@@ -270,12 +268,12 @@ def _dist(pkg: Package, out: Path | None) -> Path:
     dist = Path(out) if out is not None else pkg.root / "dist"
     if not dist.is_absolute():
         dist = Path.cwd() / dist
-    resolved = dist.resolve()
-    root = pkg.root.resolve()
-    for name in PROTECTED:
-        if resolved == root / name or resolved.is_relative_to(root / name):
-            raise ReleaseError(f"{out}: inside the corpus folder {name}/; a release is written to dist/ "
-                               "or another folder outside data/, schemas/, sources/, sql/ and validation/")
+    from .paths import PathRefused, output_path
+
+    try:
+        output_path(pkg.root, dist, "--out")
+    except PathRefused as exc:
+        raise ReleaseError(f"{exc}; a release is written to dist/ or another folder outside the corpus") from None
     if dist.exists() and not dist.is_dir():
         raise ReleaseError(f"{out or dist}: exists and is not a folder")
     return dist

@@ -30,8 +30,9 @@ MAX_NAME = 200
 def check(pkg: Package) -> list[Finding]:
     findings: list[Finding] = []
 
-    def problem(message: str, file: str = DESCRIPTOR, column: str | None = None, table: str | None = None) -> None:
-        findings.append(Finding("structure", "schema-error", message, table=table, file=file, column=column))
+    def problem(message: str, file: str = DESCRIPTOR, column: str | None = None, table: str | None = None,
+                rule: str = "schema-error") -> None:
+        findings.append(Finding("structure", rule, message, table=table, file=file, column=column, fatal=True))
 
     names: list[str] = []
     for i, res in enumerate(pkg.descriptor["resources"]):
@@ -50,14 +51,15 @@ def check(pkg: Package) -> list[Finding]:
         try:
             package_file(pkg.root, res.get("path"), f'resource "{name}" path')
         except PathRefused as exc:
-            problem(str(exc), table=name)
+            problem(str(exc), table=name, rule="path-refused")
         schema = res.get("schema")
         file = DESCRIPTOR
         if isinstance(schema, str):
             file = schema
             schema = pkg.schema(name)
             if name in pkg.schema_errors:
-                problem(pkg.schema_errors[name], table=name)
+                refused = "refused:" in pkg.schema_errors[name]
+                problem(pkg.schema_errors[name], table=name, rule="path-refused" if refused else "schema-error")
                 continue
         if not isinstance(schema, dict):
             problem(f'resource "{name}" has no Table Schema ("schema": a file name or an object)', table=name)
