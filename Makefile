@@ -1,6 +1,7 @@
 # Quickstart (see README.md):
 #   make run      set up, then validate the corpus, build the database and print the counts
 #   make test     set up, then run the tests and both validators
+#   make serve    set up, then browse and search the corpus at http://127.0.0.1:8001/
 #   make pythons  install and validate with every supported Python found (3.11, 3.12, 3.13)
 # Any supported Python works: make test PYTHON=python3.13. A .venv made by another Python
 # is re-created (the interpreter is recorded in .venv/.installed).
@@ -10,7 +11,7 @@ BIN    := $(VENV)/bin
 # The interpreter that makes the venv: its version and installation prefix.
 PYTHON_ID = $(shell $(PYTHON) -c 'import platform, sys; print(platform.python_version(), sys.base_prefix)')
 
-.PHONY: run test setup venv-matches validate build stats dictionary cookbook pythons clean
+.PHONY: run test setup venv-matches validate build stats dictionary cookbook serve pythons clean
 
 run: setup
 	$(BIN)/bizenv validate
@@ -54,6 +55,9 @@ dictionary: setup
 
 cookbook: setup
 	$(BIN)/bizenv cookbook
+
+serve: setup
+	$(BIN)/bizenv serve $(if $(PORT),--port $(PORT))
 
 pythons:
 	scripts/pythons.sh

@@ -200,7 +200,7 @@ def test_failed_build_half_way_leaves_previous_build_intact(runner, pkg):
     con = duckdb.connect(str(pkg / "build" / "bizenv.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) FROM task_overview").fetchone()[0] == before[0]["n"]
     con.close()
-    assert sorted(p.name for p in (pkg / "build").iterdir()) == ["bizenv.duckdb", "parquet"]
+    assert sorted(p.name for p in (pkg / "build").iterdir()) == ["bizenv.duckdb", "bizenv.sqlite", "parquet"]
 
 
 # --- stats and show ------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""``bizenv build``: the DuckDB database, its views and one Parquet file per table.
+"""``bizenv build``: the DuckDB database, its views, one Parquet file per table and the SQLite file.
 
 The build validates first and refuses an invalid corpus; it writes the tables the validator
 read, so every CSV file is read once.  Tables and Parquet files keep the rows in the order of
@@ -108,6 +108,16 @@ def _write(pkg: Package, tmp: Path, tables: list[str]) -> BuildResult:
             con.execute(f"COPY {quote_ident(name)} TO {target} (FORMAT parquet)")
         con.execute("CHECKPOINT")
     result.views = create_views(pkg, db)
+    from . import sqlitedb
+    from .tables import connect
+
+    con = connect(str(db), read_only=True, enable_external_access=False)
+    try:
+        sqlitedb.write(pkg, con, tmp / "bizenv.sqlite", tables, result.views)
+    except sqlitedb.ViewTimeout as exc:
+        raise BuildError(str(exc)) from None
+    finally:
+        con.close()
     return result
 
 
@@ -178,14 +188,15 @@ def _swap(pkg: Package, tmp: Path) -> None:
     if final_parquet.exists():
         final_parquet.rename(old)
     (tmp / "parquet").rename(final_parquet)
+    os.replace(tmp / "bizenv.sqlite", pkg.build_dir / "bizenv.sqlite")
     os.replace(tmp / "bizenv.duckdb", pkg.database)
     shutil.rmtree(old, ignore_errors=True)
 
 
 def is_stale(pkg: Package) -> bool:
-    """True when the database is missing, older than an input, or not a database DuckDB can open
-    (a stale or damaged file is rebuilt, never trusted)."""
-    if not pkg.database.is_file():
+    """True when the database (or the SQLite file beside it) is missing, older than an input, or
+    not a database DuckDB can open (a stale or damaged file is rebuilt, never trusted)."""
+    if not pkg.database.is_file() or not (pkg.build_dir / "bizenv.sqlite").is_file():
         return True
     try:
         with open(pkg.database, "rb") as fh:

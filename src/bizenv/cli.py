@@ -47,6 +47,7 @@ class QueryFmt(str, Enum):
     csv = "csv"
     json = "json"
     markdown = "markdown"
+    xlsx = "xlsx"
 
 
 class Layer(str, Enum):
@@ -210,12 +211,17 @@ def build(
 def query(
     sql: Annotated[str, typer.Argument(help="One SQL query (SELECT, WITH, DESCRIBE, SHOW, EXPLAIN, ...).")],
     package: PackageOpt = None,
-    fmt: Annotated[QueryFmt, typer.Option("--format", "-f", help="Output format.")] = QueryFmt.table,
+    fmt: Annotated[QueryFmt, typer.Option("--format", "-f", help="Output format (xlsx needs --output).")] = QueryFmt.table,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, max=86400,
                                            help="Stop the query after this many seconds.")] = 30.0,
     max_rows: Annotated[int, typer.Option("--max-rows", min=1, max=100_000_000,
                                           help="Print at most this many rows (and say so if there are more).")
                         ] = 100_000,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Write to this file instead of the terminal (not into the corpus: data/, "
+                               "schemas/, sources/ ...).")] = None,
+    bom: Annotated[bool, typer.Option(
+        "--bom", help="CSV with a UTF-8 byte-order mark, so that Excel shows Chinese correctly.")] = False,
 ) -> None:
     """Run one SQL query against the built database, read-only (builds it first if missing or stale).
 
@@ -228,11 +234,26 @@ def query(
       bizenv query "SELECT name, tasks_led FROM unit_workload ORDER BY tasks_led DESC LIMIT 5"
 
       bizenv query "SELECT * FROM targets_long WHERE unit = 'working_day'" --format csv
+
+      bizenv query "SELECT * FROM task_overview" --format xlsx --output tasks.xlsx
+
+      bizenv query "SELECT * FROM targets_long" --format csv --bom --output targets.csv
     """
     from .output import render
     from .query import QueryError, QueryInterrupted, QueryUsage, run
 
     pkg = open_package(package)
+    if fmt == QueryFmt.xlsx and output is None:
+        fail("--format xlsx writes a file: give --output FILE.xlsx", 2)
+    if bom and fmt != QueryFmt.csv:
+        fail("--bom is for --format csv", 2)
+    target = None
+    if output is not None:
+        target = gated_output(pkg, output.absolute(), "--output")
+        if target.is_dir():
+            fail(f"--output {output}: is a folder; give a file name", 2)
+        if not target.parent.is_dir():
+            fail(f"--output {output}: the folder {target.parent} does not exist", 2)
     ensure_built(pkg)
     try:
         columns, rows, cut = run(pkg, sql, timeout=timeout, max_rows=max_rows)
@@ -245,10 +266,68 @@ def query(
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(130)
-    if columns:
-        typer.echo(render(columns, rows, fmt.value))
+    if target is None:
+        if columns:
+            typer.echo(render(columns, rows, fmt.value))
+        if cut:
+            typer.echo(f"bizenv: only the first {max_rows:,} rows are shown; add LIMIT or raise --max-rows", err=True)
+        return
     if cut:
-        typer.echo(f"bizenv: only the first {max_rows:,} rows are shown; add LIMIT or raise --max-rows", err=True)
+        typer.echo(f"bizenv: only the first {max_rows:,} rows are written; add LIMIT or raise --max-rows", err=True)
+    from .export import ExportError, csv_bytes, write_file, xlsx_bytes
+
+    try:
+        if fmt == QueryFmt.xlsx:
+            content = xlsx_bytes(columns, rows)
+        elif fmt == QueryFmt.csv:
+            content = csv_bytes(columns, rows, bom=bom)
+        else:
+            content = (render(columns, rows, fmt.value) + "\n").encode("utf-8")
+    except ExportError as exc:
+        fail(str(exc))
+    except ModuleNotFoundError as exc:
+        fail(f"{exc.name} is needed for --format xlsx: pip install 'bizenv[serve]'", 2)
+    write_file(target, content)
+    typer.echo(f"wrote {output}: {len(rows)} row{'s' if len(rows) != 1 else ''}", err=True)
+
+
+@app.command()
+def serve(
+    package: PackageOpt = None,
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)] = 8001,
+    host: Annotated[str, typer.Option(
+        "--host", help="Address to listen on; the default serves this machine only.")] = "127.0.0.1",
+    metadata_only: Annotated[bool, typer.Option(
+        "--metadata-only", help="Only build if needed and write build/datasette/metadata.json (for publishing).")
+    ] = False,
+) -> None:
+    """Browse and search the corpus in a web page (Datasette): builds first if the data changed.
+
+    Serves build/bizenv.sqlite read-only with search (Chinese and English), facets, task pages,
+    the cookbook's questions, charts, and CSV/xlsx exports. Also writes the site's metadata to
+    build/datasette/metadata.json (for publishing, see the README).
+
+    Example: bizenv serve --port 8080, then open http://127.0.0.1:8080/
+    """
+    pkg = open_package(package)
+    ensure_built(pkg)
+    try:
+        from . import serve as site
+    except ModuleNotFoundError as exc:
+        fail(f"{exc.name} is needed to serve: pip install 'bizenv[serve]'", 2)
+    try:
+        import datasette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ModuleNotFoundError as exc:
+        fail(f"{exc.name} is needed to serve: pip install 'bizenv[serve]'", 2)
+    try:
+        written = site.write_metadata(pkg)
+    except site.SiteError as exc:
+        fail(str(exc))
+    if metadata_only:
+        typer.echo(f"wrote {os.path.relpath(written, Path.cwd())}")
+        return
+    site.run(pkg, host, port, log=lambda m: typer.echo(m, err=True))
 
 
 def ensure_built(pkg) -> None:

@@ -31,13 +31,18 @@ def generate(pkg: Package) -> dict[str, bytes]:
              spec.get("intro", "").strip(), ""]
     try:
         for number, q in enumerate(spec["questions"], start=1):
-            cur = con.execute(q["sql"])
+            params = {k: str(v) for k, v in (q.get("params") or {}).items()}
+            cur = con.execute(duckdb_params(q["sql"]), params) if params else con.execute(q["sql"])
             columns = [d[0] for d in cur.description]
             rows = cur.fetchall()
             lines += [f"## {number}. {q['title']}", ""]
             if q.get("why"):
                 lines += [q["why"].strip(), ""]
-            lines += ["```sql", q["sql"].strip(), "```", "", render(columns, rows, "markdown"), ""]
+            lines += ["```sql", q["sql"].strip(), "```", ""]
+            if params:
+                lines += ["With " + ", ".join(f"`{k}` = {v}" for k, v in params.items())
+                          + " (in `bizenv serve` a field each; empty means all):", ""]
+            lines += [render(columns, rows, "markdown"), ""]
             if q.get("chart"):
                 name = f"{IMAGES}/{q['chart']}.png"
                 out[name] = CHARTS[q["chart"]](columns, rows)
@@ -46,6 +51,13 @@ def generate(pkg: Package) -> dict[str, bytes]:
         con.close()
     out[PAGE] = "\n".join(lines).encode("utf-8")
     return out
+
+
+def duckdb_params(sql: str) -> str:
+    """The cookbook's :name parameters (as SQLite and Datasette write them) in DuckDB's $name form."""
+    import re
+
+    return re.sub(r"(?<![:\w]):([A-Za-z_]\w*)", r"$\1", sql)
 
 
 def _png(fig) -> bytes:
