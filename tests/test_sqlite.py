@@ -240,10 +240,18 @@ def test_fts_match_makes_phrases_of_characters():
 
 def _scan(con, table: str, query: str) -> set[int]:
     """Rows where every word of the query is a substring of one of the searched columns."""
-    cols = [c for _, c, _ in sqlitedb.fts_columns(table)]
+    pk = [r[1] for r in sorted(con.execute(f"PRAGMA table_info({table})"), key=lambda r: r[5]) if r[5]]
+    joins, cols = {}, []
+    for relation, column, _ in sqlitedb.fts_columns(table):  # a view's column joins on the table's key
+        if relation == table:
+            cols.append(f"t.{column}")
+        else:
+            alias = joins.setdefault(relation, f"j{len(joins)}")
+            cols.append(f"{alias}.{column}")
+    join = "".join(f" LEFT JOIN {rel} {alias} USING ({', '.join(pk)})" for rel, alias in joins.items())
     found = plugin().words(query)
     out = set()
-    for row in con.execute(f"SELECT rowid, {', '.join(cols)} FROM {table}"):
+    for row in con.execute(f"SELECT t.rowid, {', '.join(cols)} FROM {table} t{join}"):
         if all(contains(row[1:], w) for w in found):
             out.add(row[0])
     return out
