@@ -142,9 +142,19 @@ def read_raw(con, pkg: Package, name: str, extra: str = "") -> Finding | None:
 
     names, path, rel = pkg.field_names(name), pkg.path(name), pkg.relpath(name)
     data = quote_ident(f"raw_{name}_data")
+    # a cleaned copy of a text (X_clean next to X) is held only where it differs from the text: equal
+    # (nearly always) it is a flag, and the raw view puts the text back; nothing is lost, half the text held
+    copies = [n for n in names if n.endswith("_clean") and n[:-6] in names]
+    store = "*" + (" REPLACE (" + ", ".join(
+        f"CASE WHEN {quote_ident(c)} IS NOT DISTINCT FROM {quote_ident(c[:-6])} THEN NULL ELSE {quote_ident(c)} "
+        f"END AS {quote_ident(c)}" for c in copies) + ")" if copies else "") + "".join(
+        f", {quote_ident(c)} IS NOT DISTINCT FROM {quote_ident(c[:-6])} AS {quote_ident('_same_' + c)}" for c in copies)
+    view = "*" + (" EXCLUDE (" + ", ".join(quote_ident("_same_" + c) for c in copies) + ") REPLACE (" + ", ".join(
+        f"CASE WHEN {quote_ident('_same_' + c)} THEN {quote_ident(c[:-6])} ELSE {quote_ident(c)} END "
+        f"AS {quote_ident(c)}" for c in copies) + ")" if copies else "")
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {data} AS SELECT *{extra} "
+            f"CREATE OR REPLACE TEMP TABLE {data} AS SELECT {store}{extra} "
             f"FROM read_csv(?, header = true, all_varchar = true, auto_detect = false, "
             f"delim = ',', quote = '\"', escape = '\"', strict_mode = true, max_line_size = {MAX_CELL}, "
             "columns = {" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "})", [str(path)])
@@ -171,7 +181,8 @@ def read_raw(con, pkg: Package, name: str, extra: str = "") -> Finding | None:
     if problem:
         con.execute(f"DROP TABLE {data}")
         return problem
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident('raw_' + name)} AS SELECT rowid + 2 AS _row, * FROM {data}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident('raw_' + name)} AS SELECT rowid + 2 AS _row, {view} "
+                f"FROM {data}")
     return None
 
 
