@@ -97,12 +97,19 @@ def test_benchmark_runs_end_to_end_and_finds_every_planted_error(tmp_path):
     from bizenv.bench import STEPS, render, run
 
     results = tmp_path / "results.json"
-    report = run([300], tmp_path / "work", results, steps=["floor", "validate", "frictionless", "build",
-                                                            "query_unit_workload"], log=lambda *_: None)
+    report = run([300], tmp_path / "work", results, steps=["floor", "floor_fair", "floor_materialized", "validate",
+                                                            "frictionless", "build", "query_unit_workload"],
+                 log=lambda *_: None)
     entry = report["sizes"]["300"]
     assert all("seconds" in s and "peak_mb" in s for s in entry["steps"].values()), entry["steps"]
     assert entry["steps"]["validate"]["errors"] == 0 == entry["steps"]["frictionless"]["errors"]
     assert entry["planted"]["found"] == entry["planted"]["planted"] > 0
+    # the three floors, each with its ratio: every row read, and the fair floor read every source line
+    assert entry["steps"]["floor"]["rows"] == entry["steps"]["floor_fair"]["rows"] \
+        == entry["steps"]["floor_materialized"]["rows"] > 0
+    assert entry["steps"]["floor_fair"]["source_lines"] > 0
+    assert {"vs_floor", "vs_fair", "vs_materialized", "vs_frictionless"} <= set(entry["steps"]["validate"])
+    assert {"vs_floor", "vs_fair", "vs_materialized"} <= set(entry["steps"]["build"])
     assert json.loads(results.read_text())["sizes"]["300"]["rows"] == entry["rows"]
     page = render(report)
     assert "## Targets at 300 tasks" in page and "| validate |" in page

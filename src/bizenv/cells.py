@@ -78,9 +78,11 @@ def clean_sql(column: str) -> str:
     expr = f"regexp_replace({column}, {lit(AFTER_CJK.pattern)}, '\\1', 'g')"
     expr = f"regexp_replace({expr}, {lit(BEFORE_CJK.pattern)}, '\\1', 'g')"
     expr = f"regexp_replace({expr}, {lit(WS_RE.pattern)}, ' ', 'g')"
-    # the patterns only touch the characters of WS: a text without any is left as it is (fast path)
-    has_ws = " OR ".join(f"contains({column}, chr({ord(ch)}))" for ch in WS)
-    return f"trim(CASE WHEN {has_ws} THEN {expr} ELSE {column} END, {lit(python_whitespace)})"
+    # the patterns and the trim only touch whitespace: a text without any is left as it is, so one scan
+    # for any whitespace character decides, and only the few texts that have one are rewritten
+    any_space = "[" + "".join(f"\\x{{{ord(ch):x}}}" for ch in python_whitespace) + "]"
+    return (f"CASE WHEN regexp_matches({column}, {lit(any_space)}) "
+            f"THEN trim({expr}, {lit(python_whitespace)}) ELSE {column} END")
 
 
 # A unit name as the registry compares it (data/unit_aliases.csv, column form): the printed name less

@@ -52,50 +52,63 @@ def _raw(con, pkg: Package, name: str) -> Finding | None:
     return read_raw(con, pkg, name, extra)
 
 
-def _cell_checks(pkg: Package, name: str) -> list[str]:
-    """One SELECT per field constraint; each yields (_row, column, value, type, note)."""
-    parts = []
+def _cell_checks(pkg: Package, name: str, flagged: str | None = None) -> tuple[list[str], list[str]]:
+    """One SELECT per field constraint; each yields (_row, column, value, type, note); and the
+    conditions of the checks on a row's own cells.
+
+    The checks on a row's own cells read ``flagged`` (the rows where one of the conditions holds,
+    found by one scan of the table) when it is given; the unique checks read the whole table.
+    """
+    parts, conditions = [], []
     raw = q("raw_" + name)
+    rowwise = flagged or raw
+
+    class Parts(list):  # a per-row check: its condition is kept, and it reads the flagged rows only
+        def append(self, head: str, where: str) -> None:
+            conditions.append(where)
+            parts.append(f"{head} FROM {rowwise} WHERE {where}")
+
+    rowparts = Parts()
     for f in pkg.fields(name):
         col, ftype, c = f["name"], f.get("type", "string"), f.get("constraints", {})
         v = q(col)
         sel = f"SELECT _row, {lit(col)} AS col, {v} AS v"
         if ftype in TYPE_CHECK:
             note = lit(f'type is "{ftype}/default"')
-            parts.append(f"{sel}, 'type-error' AS type, {note} AS note FROM {raw} "
-                         f"WHERE {v} IS NOT NULL AND NOT ({bind(TYPE_CHECK[ftype], v)})")
+            rowparts.append(f"{sel}, 'type-error' AS type, {note} AS note",
+                         f"{v} IS NOT NULL AND NOT ({bind(TYPE_CHECK[ftype], v)})")
         if ftype == "boolean":
             values = ", ".join(lit(x) for x in f.get("trueValues", ["true"]) + f.get("falseValues", ["false"]))
             note = lit('type is "boolean/default"')
-            parts.append(f"{sel}, 'type-error', {note} FROM {raw} "
-                         f"WHERE {v} IS NOT NULL AND {v} NOT IN ({values})")
+            rowparts.append(f"{sel}, 'type-error', {note}",
+                         f"{v} IS NOT NULL AND {v} NOT IN ({values})")
         valid = f"{v} IS NOT NULL" + (f" AND ({bind(TYPE_CHECK[ftype], v)})" if ftype in TYPE_CHECK else "")
         typed = f"TRY_CAST({v} AS {CAST[ftype]})" if ftype in CAST else v
         if c.get("required"):
             note = lit('constraint "required" is "True"')
-            parts.append(f"{sel}, 'constraint-error', {note} FROM {raw} "
-                         f"WHERE {v} IS NULL")
+            rowparts.append(f"{sel}, 'constraint-error', {note}",
+                         f"{v} IS NULL")
         if "enum" in c:
             values = ", ".join(lit(str(x)) for x in c["enum"])
             note = lit(f'constraint "enum" is "{c["enum"]}"')
-            parts.append(f"{sel}, 'constraint-error', {note} FROM {raw} "
-                         f"WHERE {valid} AND {v} NOT IN ({values})")
+            rowparts.append(f"{sel}, 'constraint-error', {note}",
+                         f"{valid} AND {v} NOT IN ({values})")
         if "pattern" in c:
             note = lit('constraint "pattern" is "' + c["pattern"] + '"')
             pattern = lit(c["pattern"])
-            parts.append(f"{sel}, 'constraint-error', {note} "
-                         f"FROM {raw} WHERE {valid} AND NOT regexp_full_match({v}, {pattern})")
+            rowparts.append(f"{sel}, 'constraint-error', {note}",
+                         f"{valid} AND NOT regexp_full_match({v}, {pattern})")
         for key, op in (("minimum", "<"), ("maximum", ">")):
             if key in c and ftype in CAST:
                 note = lit(f'constraint "{key}" is "{c[key]}"')
-                parts.append(f"{sel}, 'constraint-error', {note} FROM {raw} "
-                             f"WHERE {valid} AND {typed} {op} {bound_literal(c[key], ftype)}")
+                rowparts.append(f"{sel}, 'constraint-error', {note}",
+                             f"{valid} AND {typed} {op} {bound_literal(c[key], ftype)}")
         if c.get("unique"):
             note = lit('constraint "unique" is "True"')
             parts.append(f"SELECT t._row, {lit(col)}, t.{v}, 'constraint-error', {note} FROM {raw} t "
                          f"JOIN (SELECT {v}, min(_row) AS first_row FROM {raw} WHERE {v} IS NOT NULL GROUP BY {v} "
                          f"HAVING count(*) > 1) d ON d.{v} = t.{v} WHERE t._row > d.first_row")
-    return parts
+    return parts, conditions
 
 
 def check(pkg: Package, con=None, skip: list[str] = ()) -> tuple[list[Finding], list[str]]:
@@ -124,7 +137,15 @@ def check(pkg: Package, con=None, skip: list[str] = ()) -> tuple[list[Finding], 
             for name in readable:
                 rel, pk = pkg.relpath(name), pkg.primary_key(name)
                 raw = q("raw_" + name)
-                parts = _cell_checks(pkg, name)
+                # every check on a row's own cells in one scan: only the rows where one fails are kept,
+                # and the checks that name the cell and the rule run on those rows alone
+                _, conditions = _cell_checks(pkg, name)
+                flagged = None
+                if conditions:
+                    flagged = q(f"_flagged_{name}")
+                    con.execute(f"CREATE OR REPLACE TEMP TABLE {flagged} AS SELECT * FROM {raw} "
+                                f"WHERE {' OR '.join(f'coalesce({c}, false)' for c in conditions)}")
+                parts, _ = _cell_checks(pkg, name, flagged)
                 if pk:
                     cols = ", ".join(q(k) for k in pk)
                     same = " AND ".join(f"d.{q(k)} IS NOT DISTINCT FROM t.{q(k)}" for k in pk)
@@ -156,6 +177,8 @@ def check(pkg: Package, con=None, skip: list[str] = ()) -> tuple[list[Finding], 
                 for row, col, value, etype, note, key_value in con.execute(sql).fetchall():
                     findings.append(Finding("structure", etype, note, table=name, file=rel, row=row, column=col,
                                             key=key_value, value=value))
+                if flagged:
+                    con.execute(f"DROP TABLE {flagged}")
     finally:
         if own:
             con.close()

@@ -71,13 +71,14 @@ def scan(path, table: str, rel: str, n_fields: int) -> FileState:
                 if not body:
                     continue
                 if balanced:
-                    stripped = QUOTED.sub(b"", body)  # the text outside quoted cells: one line per row
+                    # the text outside quoted cells: one line per row (a body without quotes is all outside)
+                    stripped = QUOTED.sub(b"", body) if b'"' in body else body
                     if b'"' in stripped:
                         balanced = False  # a stray quote: DuckDB refuses the file, first_problem names the line
                     else:
                         commas += stripped.count(b",")
                         ends = stripped.count(b"\n") + (0 if stripped.endswith(b"\n") else 1)
-                        blanks = [m.start() for m in BLANK.finditer(stripped)]
+                        blanks = _blank_ends(stripped)
                         records += ends - len(blanks)
                         if blanks and blank_line is None:
                             blank_line = lines_before + body.count(b"\n", 0, _map(body, blanks[0])) + 1
@@ -103,6 +104,14 @@ def scan(path, table: str, rel: str, n_fields: int) -> FileState:
                 "extra-cell", f"line {line} has {cells} cells, the header has {n_fields}: a trailing comma adds an "
                 "empty cell; remove the extra comma(s)", line, True))
     return FileState(found, any(f.fatal for f in found))
+
+
+def _blank_ends(stripped: bytes) -> list[int]:
+    """Offsets of the line ends that end an empty line.  Two adjacent LFs (or one at the start) are
+    looked for with a plain byte search first; the regular expression runs only where one is found."""
+    if not stripped.startswith(b"\n") and b"\n\n" not in stripped:
+        return []
+    return [m.start() for m in BLANK.finditer(stripped)]
 
 
 def _cut(data: bytes) -> int:

@@ -1,0 +1,160 @@
+"""Typed, validated pandas DataFrames of the corpus tables, with pandera schemas derived from the Table Schemas.
+
+``bizenv.read("tasks")`` reads ``data/tasks.csv``, checks it against a pandera schema built from
+``schemas/tasks.schema.json`` (types, required, unique, enum, pattern, minimum/maximum and the primary
+key: every per-table constraint of the Table Schema) and returns the table with its Table Schema
+types (integers as ``Int64``, numbers as ``Float64``, booleans as ``boolean``, dates as
+``datetime64``, years as ``Int64``, strings as ``string``).  Empty cells are missing values.
+
+The same schema is the reference for the compiled checks of ``bizenv validate`` (a test requires
+both to find the same errors on a package with planted errors), as Frictionless is for the Table
+Schemas as a whole.  Foreign keys span tables, so they are checked by ``bizenv validate`` only.
+"""
+
+from __future__ import annotations
+
+
+from .package import Package
+
+# what a non-empty cell must look like to be a valid value of its type (as Frictionless reads it)
+TYPE_PATTERNS = {
+    "integer": r"[+-]?[0-9]+",
+    "number": r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|NaN|INF|-INF|nan|inf|-inf",
+    "date": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
+    "year": r"[0-9]{4}",
+}
+PANDAS_TYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean", "year": "Int64", "string": "string"}
+
+
+def _valid(field: dict, s):
+    """True where the (non-empty) text is a value of the field's type."""
+    import pandas as pd
+
+    ftype = field.get("type", "string")
+    if ftype == "boolean":
+        return s.isin(field.get("trueValues", ["true"]) + field.get("falseValues", ["false"]))
+    if ftype not in TYPE_PATTERNS:
+        return pd.Series(True, index=s.index)
+    ok = s.str.fullmatch(TYPE_PATTERNS[ftype]).fillna(False).astype(bool)
+    if ftype == "date":
+        ok &= pd.to_datetime(s.where(ok), format="%Y-%m-%d", errors="coerce").notna()
+    return ok
+
+
+def _typed(field: dict, s):
+    """The text column in its Table Schema type (values that are not of the type become missing)."""
+    import pandas as pd
+
+    ftype = field.get("type", "string")
+    valid = _valid(field, s) & s.notna()
+    s = s.where(valid)
+    if ftype == "boolean":
+        true = set(field.get("trueValues", ["true"]))
+        return s.map(lambda v: None if v is None or v != v else v in true).astype("boolean")
+    if ftype == "date":
+        return pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
+    if ftype in ("integer", "year"):
+        return pd.to_numeric(s, errors="coerce").astype("Int64")
+    if ftype == "number":
+        return pd.to_numeric(s.replace({"INF": "inf", "-INF": "-inf"}), errors="coerce").astype("Float64")
+    return s.astype("string")
+
+
+def schema(pkg, table: str):
+    """The pandera schema of ``table`` (``pkg``: a :class:`Package` or its folder), derived from its Table
+    Schema; it checks the columns as text (as they are written in the CSV file), so that every cell
+    that breaks its type is named."""
+    import pandera.pandas as pa
+
+    pkg = pkg if isinstance(pkg, Package) else Package.open(pkg)
+
+    columns = {}
+    for f in pkg.fields(table):
+        ftype, c = f.get("type", "string"), f.get("constraints", {})
+        checks = []
+        if ftype in TYPE_PATTERNS or ftype == "boolean":
+            checks.append(pa.Check(lambda s, f=f: _valid(f, s), error=f"type-error: type is \"{ftype}/default\""))
+        if "enum" in c:
+            checks.append(pa.Check.isin([str(x) for x in c["enum"]], error=f'constraint-error: enum {c["enum"]}'))
+        if "pattern" in c:
+            pattern = c["pattern"]
+            checks.append(pa.Check(lambda s, p=pattern, f=f: ~_valid(f, s) | s.str.fullmatch(p).fillna(False),
+                                   error=f"constraint-error: pattern {pattern}"))
+        for key, op in (("minimum", "lt"), ("maximum", "gt")):
+            if key in c and ftype in ("integer", "number", "year", "date"):
+                bound = c[key]
+
+                def out_of_range(s, f=f, op=op, bound=bound):
+                    import pandas as pd
+
+                    typed = _typed(f, s)
+                    limit = pd.Timestamp(bound) if f.get("type") == "date" else bound
+                    return ~getattr(typed, op)(limit).fillna(False).astype(bool)
+
+                checks.append(pa.Check(out_of_range, error=f"constraint-error: {key} {bound}"))
+        if c.get("unique"):
+            checks.append(pa.Check(lambda s: ~(s.duplicated(keep="first") & s.notna()),
+                                   error="constraint-error: unique"))
+        columns[f["name"]] = pa.Column("string", nullable=not c.get("required", False), checks=checks,
+                                       required=True, name=f["name"])
+    pk = pkg.primary_key(table)
+    checks = [pa.Check(lambda df, pk=pk: ~df[pk].duplicated(keep="first"), error="primary-key")] if pk else []
+    return pa.DataFrameSchema(columns, checks=checks, strict=True, ordered=True, name=table)
+
+
+def read_text(pkg: Package, table: str):
+    """The CSV file as a DataFrame of text, as written (empty cells missing), in file order."""
+    import pandas as pd
+
+    return pd.read_csv(pkg.path(table), dtype="string", keep_default_na=False, na_values=[""], encoding="utf-8")
+
+
+def failures(pkg: Package, table: str, frame=None) -> list[tuple[str, int, str | None, str | None]]:
+    """(error type, CSV record number, column, value) of every cell the pandera schema rejects."""
+    import pandera.pandas as pa
+
+    frame = read_text(pkg, table) if frame is None else frame
+    try:
+        schema(pkg, table).validate(frame, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+    import pandas as pd
+
+    out = []
+    for check, column, index, value in cases[["check", "column", "index", "failure_case"]].itertuples(index=False):
+        if pd.isna(index):
+            continue
+        check = str(check)
+        if check == "not_nullable":
+            kind = "constraint-error"
+        elif check == "primary-key":  # the value is the key, as the compiled check shows it
+            cells = frame.loc[int(index), pkg.primary_key(table)]
+            kind, column, value = "primary-key", None, ", ".join("" if pd.isna(v) else str(v) for v in cells)
+        else:
+            kind = check.split(":")[0]
+        out.append((kind, int(index) + 2, None if column == table else column,
+                    None if value is None or pd.isna(value) else str(value)))
+    return sorted(set(out), key=lambda x: (x[1], x[2] or "", x[0]))
+
+
+def read(table: str, package=None, validate: bool = True):
+    """The table ``table`` of the package as a typed pandas DataFrame, validated by its pandera schema.
+
+    ``package`` is the package folder (default: the one containing the working directory).  With
+    ``validate=True`` (the default) a table that breaks its Table Schema raises
+    ``pandera.errors.SchemaErrors`` listing every failing cell; ``validate=False`` returns it typed
+    as it is (values that are not of their type become missing).
+    """
+    pkg = package if isinstance(package, Package) else Package.open(package)
+    if table not in pkg.resources:
+        raise KeyError(f"no table {table!r} in the package (tables: {', '.join(pkg.table_names)})")
+    frame = read_text(pkg, table)
+    if validate:
+        schema(pkg, table).validate(frame, lazy=True)
+    import pandas as pd
+
+    return pd.DataFrame({f["name"]: _typed(f, frame[f["name"]]) for f in pkg.fields(table)}, index=frame.index)
+
+
+__all__ = ["read", "schema", "failures"]
