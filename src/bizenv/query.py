@@ -90,8 +90,8 @@ def run(pkg: Package, sql: str, timeout: float = DEFAULT_TIMEOUT,
         worker = threading.Thread(target=work, daemon=True)
         deadline = time.monotonic() + timeout
         expired = False
-        worker.start()
         try:
+            worker.start()
             while worker.is_alive():
                 worker.join(0.05)
                 if not expired and time.monotonic() > deadline:
@@ -99,7 +99,8 @@ def run(pkg: Package, sql: str, timeout: float = DEFAULT_TIMEOUT,
                     runner.interrupt()
         except KeyboardInterrupt:
             runner.interrupt()
-            worker.join(2)
+            if worker.is_alive():
+                worker.join(2)
             interrupted = True  # DuckDB may still hold the handle: the process ends without closing it
             raise QueryInterrupted() from None
         error = outcome.get("error")
