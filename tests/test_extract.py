@@ -208,6 +208,26 @@ def test_numbering_styles(line, style, number, label):
     assert (num.style, num.number, line[:len(num.label)]) == (style, number, label)
 
 
+def test_indent_printed_as_question_marks_by_a_mirrored_page():
+    """A page mirrored through a wrong encoding prints each ideographic-space indent as '??'
+    (seen in a real excerpt of a Shanghai district plan that no fixture was tuned on)."""
+    lines = ["普陀區深化推進一流營商環境建設行動方案", "??一、讓企業辦事更省心",
+             "??(一)提升線上服務友好度。具體措施:",
+             "??1.推廣遠程身份核驗、電子簽章等應用。(責任單位:區府辦、區科委、區行政服務中心)",
+             "??2.推出10項高頻事項。(責任單位:區府辦、區行政服務中心)"]
+    d = extract_lines(lines, "putuo-2021", "paragraphs", year=2021)
+    assert [t["label"] for t in d.rows["tasks"]] == ["1.", "2."]
+    assert task(d, 1)["text"] == "推廣遠程身份核驗、電子簽章等應用。"
+    assert units(d, 1, "responsible") == ["區府辦", "區科委", "區行政服務中心"]
+    assert numbering("??1.推出") is not None and numbering("?1.推出") is None
+
+
+def test_a_place_printed_in_traditional_characters_is_the_jurisdiction():
+    from bizenv.extract.add import guess_place
+
+    assert guess_place("普陀區深化推進一流營商環境建設行動方案", ["上海市普陀區人民政府辦公室"]) == "普陀区"
+
+
 def test_a_decimal_is_not_a_number_label():
     assert numbering("0.5个工作日内办结") is None
 

@@ -125,7 +125,7 @@ def guess_place(title: str, lines: list[str]) -> str | None:
     candidates = [title] + [line.strip(" \t\u3000\r") for line in lines[:40]
                             if re.search(r"(人民政府|政府办公室|政府办公厅)", matching_form(line))]
     for text in candidates:
-        m = PLACE.match(text)
+        m = PLACE.match(matching_form(text))  # 普陀區 is recognized as 普陀区, the name as the corpus writes it
         if m and not re.match(r"^(关于|印发|进一步|深化|优化|省人民|市人民|县人民|区人民)", m.group("place")):
             return m.group("place")
     return None

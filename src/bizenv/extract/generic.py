@@ -415,8 +415,7 @@ def extract_paragraphs(lines: list[str], document_id: str, year: int | None = No
             title, sep, rest = text_raw.partition("。")
             title = title.strip(PAD + "\n")
             rest = rest.strip(PAD + "\n")
-            lead_pad = len(p.norm) - len(p.norm.lstrip(PAD))
-            label = p.raw[lead_pad:lead_pad + len(num.label)]
+            label = p.raw[num.start:num.start + len(num.label)]
             last_heading_only = w.heading(level, num.number, label, title, p.line, body=rest,
                                           body_line=p.line if rest else None)
             for no, _ in p.lines:
@@ -440,8 +439,7 @@ def extract_paragraphs(lines: list[str], document_id: str, year: int | None = No
             continue
         last_heading_only = None
         start_text = num.end if num else len(p.raw) - len(p.raw.lstrip(PAD))
-        lead_pad = len(p.norm) - len(p.norm.lstrip(PAD))
-        label = p.raw[lead_pad:lead_pad + len(num.label)] if num else ""  # as printed (traditional too)
+        label = p.raw[num.start:num.start + len(num.label)] if num else ""  # as printed (traditional too)
         cut = len(p.raw)
         clause = None
         for start, c, content in found:  # last first

@@ -113,19 +113,25 @@ STYLE_NAMES = {"article": "第一条", "cn_comma": "一、", "cn_paren": "（一
                "num_dot": "1.", "num_comma": "1、", "circled": "①"}
 
 
+# Leading padding, including the "??" that a page mirrored through a wrong encoding prints for each
+# ideographic space of a paragraph indent (a line of these documents never starts with "??").
+INDENT = re.compile(f"[{PAD}]*(?:(?:\\?\\?|？？)[{PAD}]*)*")
+
+
 @dataclass
 class Numbered:
     style: str
     number: int | None
     label: str  # as printed (the label, without padding)
     end: int  # offset of the text after the label and padding
+    start: int = 0  # offset of the label (after the leading padding)
 
 
 def numbering(norm: str) -> Numbered | None:
     """The numbering at the start of a line (after leading padding), if any."""
     from ..numerals import cn_to_int
 
-    lead = len(norm) - len(norm.lstrip(PAD))
+    lead = INDENT.match(norm).end()
     text = norm[lead:]
     for style, regex in NUMBERING:
         m = regex.match(text)
@@ -137,7 +143,7 @@ def numbering(norm: str) -> Numbered | None:
         except (ValueError, KeyError):
             number = None
         label = m.group(0).rstrip(PAD + " ")  # the label as printed, without the padding after it
-        return Numbered(style, number, label, lead + m.end())
+        return Numbered(style, number, label, lead + m.end(), lead)
     return None
 
 
