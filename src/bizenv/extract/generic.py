@@ -477,22 +477,9 @@ def table_rows(lines: list[str]) -> list[list[dict]]:
     """Rows of cells {"line", "pieces": [(line, text)], "tab"} from any of the three table forms."""
     delimited = any(re.search(r"[^\t]\t", line) for line in lines)
     if not delimited and any(line.startswith("\t") for line in lines):
-        rows: list[list[dict]] = []
-        row: list[dict] = []
-        for no, line in enumerate(lines, start=1):
-            if line.rstrip("\r") == "":  # an empty line ends a row; a line of one TAB is an empty cell
-                if row:
-                    rows.append(row)
-                row = []
-            elif line.startswith("\t"):
-                row.append({"line": no, "pieces": [(no, line[1:])], "tab": True})
-            elif row and row[-1]["tab"]:
-                row[-1]["pieces"].append((no, line))
-            else:
-                row.append({"line": no, "pieces": [(no, line)], "tab": False})
-        if row:
-            rows.append(row)
-        return rows
+        from .table import read_rows  # the seeds' column form: an empty line ends a row
+
+        return read_rows(lines)
     if not delimited and not any("|" in line for line in lines):
         by_lines = cell_line_rows(lines)
         if by_lines is not None:

@@ -41,7 +41,7 @@ def read_rows(lines: list[str]) -> list[list[dict]]:
     rows: list[list[dict]] = []
     row: list[dict] = []
     for no, line in enumerate(lines, start=1):
-        if line == "":
+        if line.rstrip("\r") == "":  # an empty line ends a row; a line of one TAB is an empty cell
             if row:
                 rows.append(row)
             row = []
