@@ -121,34 +121,35 @@ def escaping_resource_path(site):
     set_descriptor(site, d)
 
 
+def replace(site, relative: str, make) -> None:
+    """Replace a package file with what ``make(path)`` puts there (a link, a FIFO, a folder)."""
+    path = site / "pkg" / relative
+    path.unlink()
+    make(path)
+
+
 def symlink_to_secret(site):
-    (site / "pkg" / "data" / "units.csv").unlink()
-    (site / "pkg" / "data" / "units.csv").symlink_to(site / "secret.csv")
+    replace(site, "data/units.csv", lambda p: p.symlink_to(site / "secret.csv"))
 
 
 def symlink_to_environ(site):
-    (site / "pkg" / "data" / "units.csv").unlink()
-    (site / "pkg" / "data" / "units.csv").symlink_to("/proc/self/environ")
+    replace(site, "data/units.csv", lambda p: p.symlink_to("/proc/self/environ"))
 
 
 def symlink_to_dev_zero(site):
-    (site / "pkg" / "data" / "tasks.csv").unlink()
-    (site / "pkg" / "data" / "tasks.csv").symlink_to("/dev/zero")
+    replace(site, "data/tasks.csv", lambda p: p.symlink_to("/dev/zero"))
 
 
 def fifo_data_file(site):
-    (site / "pkg" / "data" / "units.csv").unlink()
-    os.mkfifo(site / "pkg" / "data" / "units.csv")
+    replace(site, "data/units.csv", os.mkfifo)
 
 
 def folder_as_data_file(site):
-    (site / "pkg" / "data" / "units.csv").unlink()
-    (site / "pkg" / "data" / "units.csv").mkdir()
+    replace(site, "data/units.csv", Path.mkdir)
 
 
 def descriptor_symlink(site):
-    (site / "pkg" / "datapackage.json").unlink()
-    (site / "pkg" / "datapackage.json").symlink_to(site / "secret.txt")
+    replace(site, "datapackage.json", lambda p: p.symlink_to(site / "secret.txt"))
 
 
 def schema_outside(site):
@@ -222,15 +223,11 @@ def source_path_escape(site):
 
 
 def source_symlink(site):
-    source = site / "pkg" / first_doc_source(site)
-    source.unlink()
-    source.symlink_to(site / "secret.txt")
+    replace(site, first_doc_source(site), lambda p: p.symlink_to(site / "secret.txt"))
 
 
 def source_fifo(site):
-    source = site / "pkg" / first_doc_source(site)
-    source.unlink()
-    os.mkfifo(source)
+    replace(site, first_doc_source(site), os.mkfifo)
 
 
 def views_copy(site):

@@ -231,7 +231,3 @@ def csv_cause(exc: BaseException) -> str:
             return lines[i + 1][:300]
     return lines[0][:300] if lines else type(exc).__name__
 
-
-def first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
