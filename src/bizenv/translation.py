@@ -114,17 +114,43 @@ def en_numbers(text: str | None) -> set[str]:
     return keys
 
 
-def fast_numbers_sql(zh: str, en: str) -> str:
-    """DuckDB SQL true where :func:`missing_numbers` is surely empty: every digit run of ``zh`` is printed
-    alike, as a whole number, in ``en``, and ``zh`` has no Chinese numeral that might count something.
-    Where it is false the row is read by :func:`missing_numbers` (the two never disagree on a pass)."""
-    digits = f"regexp_extract_all(translate(coalesce({zh}, ''), '０１２３４５６７８９．', '0123456789.'), '\\d+(?:\\.\\d+)?')"
+def zh_digits_sql(zh: str) -> str:
+    """DuckDB SQL: the digit runs of ``zh`` (full-width digits read as ASCII), as a list of strings."""
+    # the runs are found in the text as printed and only they are translated (the text is long, they are short)
+    return (f"list_transform(regexp_extract_all(coalesce({zh}, ''), '[0-9０-９]+(?:[.．][0-9０-９]+)?'), "
+            "lambda x: translate(x, '０１２３４５６７８９．', '0123456789.'))")
+
+
+def zh_numeral_sql(zh: str) -> str:
+    """DuckDB SQL: ``zh`` has a Chinese numeral that might count something (三级, 两个, 五合一)."""
+    numeral = f"[{CN_NUMERAL[:-3]}][{CN_NUMERAL}]*([{MEASURE_WORDS}]|.合一)"
+    return f"regexp_matches(coalesce({zh}, ''), '{numeral}')"
+
+
+def zh_features_sql(zh: str, terms: str) -> str:
+    """DuckDB SQL: what the translation rules need of a Chinese text, as a struct of short values
+    (empty; the matches of the pattern ``terms``, the glossary's terms; digits; numeral), so that
+    the long text itself is not carried through a join."""
+    return (f"{{'empty': coalesce({zh}, '') = '', 'terms': regexp_extract_all(coalesce({zh}, ''), {terms}), "
+            f"'digits': {zh_digits_sql(zh)}, 'numeral': {zh_numeral_sql(zh)}}}")
+
+
+def numbers_ok_sql(digits: str, numeral: str, en: str) -> str:
+    """DuckDB SQL true where :func:`missing_numbers` is surely empty, from the Chinese text's ``digits``
+    and ``numeral`` (:func:`zh_digits_sql`, :func:`zh_numeral_sql`): every digit run is printed alike, as a
+    whole number, in ``en``, and there is no Chinese numeral that might count something.  Where it is
+    false the row is read by :func:`missing_numbers` (the two never disagree on a pass)."""
     # the English's numbers as space-separated tokens (a full stop after a number is not a decimal point)
     tokens = (f"(' ' || regexp_replace(regexp_replace(coalesce({en}, ''), '\\.(\\D|$)', ' \\1', 'g'), "
               "'[^0-9.]+', ' ', 'g') || ' ')")
-    numeral = f"[{CN_NUMERAL[:-3]}][{CN_NUMERAL}]*([{MEASURE_WORDS}]|.合一)"
-    return (f"(coalesce(list_bool_and(list_transform({digits}, lambda x: strpos({tokens}, ' ' || x || ' ') > 0)), true) "
-            f"AND NOT regexp_matches(coalesce({zh}, ''), '{numeral}'))")
+    # the tokens are computed once per row (bound to tok), not once per digit run
+    return (f"(coalesce(len({digits}) = 0 OR list_transform([{tokens}], lambda tok: list_bool_and(list_transform("
+            f"{digits}, lambda x: strpos(tok, ' ' || x || ' ') > 0)))[1], true) AND NOT coalesce({numeral}, false))")
+
+
+def fast_numbers_sql(zh: str, en: str) -> str:
+    """:func:`numbers_ok_sql` computed from the Chinese text ``zh`` itself."""
+    return numbers_ok_sql(zh_digits_sql(zh), zh_numeral_sql(zh), en)
 
 
 def missing_numbers(zh: str | None, en: str | None) -> list[str]:

@@ -65,7 +65,8 @@ def validate(pkg: Package, layers: tuple[str, ...] = LAYERS, reference: bool = F
         blocked |= {f.table for f in loaded.findings if f.table}
         if "rules" in layers:
             result.ran.append("rules")
-            result.findings += follow_ons_removed(rules.check(con, pkg, loaded.tables), blocked)
+            run = rules.check_reference if reference else rules.check  # pandera is the reference
+            result.findings += follow_ons_removed(run(con, pkg, loaded.tables), blocked)
         if "provenance" in layers:
             result.ran.append("provenance")
             result.findings += follow_ons_removed(provenance.check(con, pkg, loaded.tables), blocked)

@@ -1,21 +1,46 @@
-"""Layer 2: rules a Table Schema cannot say, run by pandera over whole columns.
+"""Layer 2: rules a Table Schema cannot say, each one SQL condition over a whole table.
 
-Each rule is a function from the loaded tables to a boolean mask over one table
-(True = the row passes); pandera runs them and collects the failures.  A rule reads only
-the columns it names (:class:`LazyTable`); lookups across tables, blanks and long-text
-comparisons are computed by DuckDB and arrive as whole columns.  Nothing loops over
-rows in Python.  The registry below is the one list of these rules; the data dictionary
-prints it.
+Each rule is declared once (:func:`rule`): its name, table, column, message, and a function
+returning a :class:`Check` - a condition that is true (or NULL) where a row of the table ``t``
+passes, with the joins it needs (each keeps one row per row of ``t``) and, for the few rules
+that need it, bound parameters or a second look in Python at the failing rows.  The registry
+below is the one list of these rules; the data dictionary prints it.
+
+Two runners read the same declarations:
+
+* the fast path (:func:`check`): the rules of a table that share their joins are evaluated
+  together in one query that returns only the failing rows, with a flag per rule; nothing is
+  copied out of DuckDB for the rows that pass;
+* the reference (:func:`check_reference`, ``bizenv validate --reference``): pandera runs every
+  rule as a check over the whole table (a mask per rule) and collects the failures.  A test runs
+  both on packages with planted errors and requires identical findings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..findings import Finding
 from ..package import Package
 from ..tables import quote_ident as q
+
+
+@dataclass(frozen=True)
+class Join:
+    """One join a rule needs: ``sql`` (``LEFT JOIN ... alias ON ...``) keeps one row per row of ``t``."""
+    alias: str
+    sql: str
+
+
+@dataclass(frozen=True)
+class Check:
+    """What a rule evaluates: ``sql`` over ``t`` (true or NULL = the row passes), with ``joins``."""
+    sql: str
+    joins: tuple[Join, ...] = ()
+    params: dict = field(default_factory=dict)  # bound parameters ($name in the SQL), never written into it
+    # rows failing ``sql`` are looked at again: recheck(con, rows) -> the rows among them that pass
+    recheck: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -24,7 +49,7 @@ class Rule:
     table: str
     column: str  # the column a finding points at
     message: str
-    fn: Callable
+    fn: Callable[[], Check]
     row_sql: Callable[[], str] | None = None  # for a rule on a row's own text cells: its SQL
 
 
@@ -32,21 +57,25 @@ RULES: list[Rule] = []
 
 
 def rule(name: str, table: str, column: str, message: str):
-    def register(fn):
-        RULES.append(Rule(name, table, column, message, fn))
+    def register(fn: Callable[[], Check | str]):
+        RULES.append(Rule(name, table, column, message, lambda: _as_check(fn())))
         return fn
 
     return register
+
+
+def _as_check(c: Check | str) -> Check:
+    return c if isinstance(c, Check) else Check(c)
 
 
 def row_rule(name: str, table: str, column: str, message: str):
     """A rule on a row's own text cells, given as a function returning an SQL condition.
 
     The structure layer evaluates it while it reads the file (``flag_column``), when the long
-    texts are in memory anyway; pandera then checks that column like any other mask.
+    texts are in memory anyway; both runners then read that flag.
     """
     def register(sql: Callable[[], str]):
-        RULES.append(Rule(name, table, column, message, lambda F: F[table].row_flag(name, sql()), sql))
+        RULES.append(Rule(name, table, column, message, lambda: Check(sql()), sql))
         return sql
 
     return register
@@ -56,226 +85,135 @@ def flag_column(name: str) -> str:
     return f"_rule_{name}"
 
 
-class LazyTable:
-    """One loaded table, read from DuckDB a column at a time as rules ask for it.
-
-    A rule sees the table like a pandas DataFrame (``t["col"]``, ``t[["a", "b"]]``, ``"col" in t``,
-    ``t.index``); only the columns some rule uses are ever copied out of DuckDB (as Arrow-backed
-    Series, in row order), so the long texts stay where they are unless a rule reads them.
-    """
-
-    def __init__(self, con, name: str, columns: list[str]):
-        self.con, self.name, self.columns = con, name, columns
-        self._cache: dict = {}
-        self._len: int | None = None
-
-    def __len__(self) -> int:
-        if self._len is None:
-            self._len = self.con.execute(f"SELECT count(*) FROM {q(self.name)}").fetchall()[0][0]
-        return self._len
-
-    @property
-    def index(self):
-        import pandas as pd
-
-        return pd.RangeIndex(len(self))
-
-    def __contains__(self, column: str) -> bool:
-        return column in self.columns
-
-    def __getitem__(self, key):
-        import pandas as pd
-
-        if isinstance(key, str):
-            if key not in self.columns:
-                raise KeyError(f"{self.name}.{key}")
-            if key not in self._cache:
-                self._cache[key] = self.sql(q(key)).rename(key)
-            return self._cache[key]
-        return pd.DataFrame({k: self[k] for k in key}, index=self.index)
-
-    def sql(self, expression: str, joins: str = "", window: bool = False):
-        """An SQL expression over the table's columns (the table is ``t``), evaluated in DuckDB, as a
-        Series in row order.  ``joins`` may join other tables (each row of ``t`` must stay one row);
-        ``window`` says the expression holds a window function."""
-        # a join or a window may reorder the rows; a plain scan keeps them in order
-        order = " ORDER BY t._row" if joins or window else ""
-        return self._column(f"SELECT {expression} AS v FROM {q(self.name)} t {joins}{order}")
-
-    def row_flag(self, rule_name: str, sql: str):
-        """A :func:`row_rule`'s result: computed while the file was read, or now if it was not."""
-        raw, column = f"raw_{self.name}", flag_column(rule_name)
-        read = self.con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
-                                [raw, column]).fetchall()[0][0]
-        if read:  # the raw view keeps the file order, as the typed view over it does
-            return self._column(f"SELECT {q(column)} FROM {q(raw)}")
-        return self.sql(sql)
-
-    def _column(self, query: str):
-        import pandas as pd
-
-        series = self.con.sql(query).to_arrow_table().column(0).to_pandas(types_mapper=pd.ArrowDtype)
-        series.index = self.index
-        return series
-
-    def blank(self, column: str):
-        """True where ``column`` is empty (computed in DuckDB: long texts are not copied out)."""
-        key = ("blank", column)
-        if key not in self._cache:
-            self._cache[key] = self.sql(f"t.{q(column)} IS NULL OR t.{q(column)} = ''").astype(bool)
-        return self._cache[key]
+def blank(column: str) -> str:
+    """SQL: ``column`` of ``t`` is empty."""
+    return f"(t.{q(column)} IS NULL OR t.{q(column)} = '')"
 
 
-class Frames(dict):
-    """The loaded tables (:class:`LazyTable`; index = position, ``_row`` = CSV record number)."""
+def first(table: str, key: str, columns: list[str], alias: str, on: str) -> Join:
+    """Join, as ``alias``, the first row of ``table`` for each ``key`` (its ``columns``) on ``on``."""
+    cols = ", ".join(f"arg_min({q(c)}, _row) AS {q(c)}" for c in columns)
+    return Join(alias, f"LEFT JOIN (SELECT {q(key)}, {cols} FROM {q(table)} GROUP BY ALL) {alias} "
+                       f"ON {alias}.{q(key)} = {on}")
 
-    @staticmethod
-    def first(table: str, key: str, columns: list[str], alias: str, on: str) -> str:
-        """SQL joining, as ``alias``, the first row of ``table`` for each ``key`` (its ``columns``) on ``on``."""
-        cols = ", ".join(f"arg_min({q(c)}, _row) AS {q(c)}" for c in columns)
-        return f"LEFT JOIN (SELECT {q(key)}, {cols} FROM {q(table)} GROUP BY ALL) {alias} ON {alias}.{q(key)} = {on} "
 
-    def task_and_document(self, task_columns: list[str], document_columns: list[str]) -> str:
-        """Joins ``k`` (the row's task) and ``d`` (its document) for a table that has task_id."""
-        return (self.first("tasks", "task_id", ["document_id", *task_columns], "k", "t.task_id")
-                + self.first("documents", "document_id", document_columns, "d", "k.document_id"))
+def join(alias: str, subquery: str, on: str) -> Join:
+    """Join ``subquery`` (its rows unique on the ``on`` columns) as ``alias``."""
+    return Join(alias, f"LEFT JOIN ({subquery}) {alias} ON {on}")
 
-    def lookup(self, table: str, on: str, left: str, right_table: str, right_col: str, how_col: str | None = None):
-        """Values of ``right_table.right_col`` for each row of ``table`` matched on ``left`` = ``on``
-        (the first such row of ``right_table``), joined in DuckDB."""
-        joins = self.first(right_table, on, [right_col], "r", f"t.{q(left)}")
-        return self[table].sql(f"r.{q(right_col)}", joins=joins).rename(how_col or f"_{right_table}_{right_col}")
 
-    def document_field(self, table: str, column: str):
-        """``documents.column`` for each row of ``table`` (through its task where it has no document_id)."""
-        if "document_id" in self[table]:
-            joins = self.first("documents", "document_id", [column], "d", "t.document_id")
-        else:
-            joins = self.task_and_document([], [column])
-        return self[table].sql(f"d.{q(column)}", joins=joins).rename(column)
+# the columns of a row's task (k) and document (d) that rules read; one join serves them all, so the
+# rules of a table that read them share one query
+TASK_COLUMNS = ["document_id", "source_line"]
+DOCUMENT_COLUMNS = ["merged_cells", "year", "issued_date", "jurisdiction", "province", "curation_status"]
+
+
+def task_and_document() -> tuple[Join, ...]:
+    """Joins ``k`` (the row's task) and ``d`` (its document) for a table that has task_id."""
+    return (first("tasks", "task_id", TASK_COLUMNS, "k", "t.task_id"),
+            first("documents", "document_id", DOCUMENT_COLUMNS, "d", "k.document_id"))
+
+
+def document() -> tuple[Join, ...]:
+    """Join ``d``, the row's document, for a table that has document_id."""
+    return (first("documents", "document_id", [*DOCUMENT_COLUMNS, "doc_type"], "d", "t.document_id"),)
+
+
+def position_rule(partition: str) -> str:
+    """Positions run 1, 2, 3 ... within each ``partition`` (ties in file order; an empty position passes)."""
+    return f"row_number() OVER (PARTITION BY {partition} ORDER BY t.position, t._row) = t.position"
 
 
 # --- identifiers ------------------------------------------------------------------------------
 
 @rule("task-id-form", "tasks", "task_id", "task_id must be document_id + '-t' + seq in three digits")
-def _(F):
-    return F["tasks"].sql("t.task_id = t.document_id || '-t' || printf('%03d', t.seq)")
+def _():
+    return "t.task_id = t.document_id || '-t' || printf('%03d', t.seq)"
 
 
 @rule("measure-id-form", "measures", "measure_id",
       "measure_id must be document_id + '-s' + seq (level 1) or parent_id + '.' + seq (level 2)")
-def _(F):
-    m = F["measures"]
-    seq = m["seq"].astype("str")
-    expected = (m["document_id"] + "-s" + seq).where(m["level"] == 1, m["parent_id"] + "." + seq)
-    return m["measure_id"] == expected
+def _():
+    return ("t.measure_id = CASE WHEN t.level = 1 THEN t.document_id || '-s' || CAST(t.seq AS VARCHAR) "
+            "ELSE t.parent_id || '.' || CAST(t.seq AS VARCHAR) END")
 
 
 @rule("measure-parent", "measures", "parent_id",
       "a level-1 heading has no parent; a deeper heading's parent is one level up in the same document")
-def _(F):
-    m = F["measures"]
-    p_level = F.lookup("measures", "measure_id", "parent_id", "measures", "level")
-    p_doc = F.lookup("measures", "measure_id", "parent_id", "measures", "document_id")
-    top = (m["level"] == 1) & m["parent_id"].isna()
-    nested = (m["level"] > 1) & (p_level == m["level"] - 1) & (p_doc == m["document_id"])
-    return (top | nested).fillna(False)
+def _():
+    return Check("coalesce((t.level = 1 AND t.parent_id IS NULL) OR (t.level > 1 AND p.level = t.level - 1 "
+                 "AND p.document_id = t.document_id), false)",
+                 (first("measures", "measure_id", ["level", "document_id"], "p", "t.parent_id"),))
 
 
 @rule("target-id-form", "targets", "target_id", "target_id must be task_id + '-v' + a number")
-def _(F):
-    t = F["targets"]
-    return t["target_id"].str.fullmatch(r".+-v\d+") & (t["target_id"].str.replace(r"-v\d+$", "", regex=True) == t["task_id"])
+def _():
+    return r"regexp_full_match(t.target_id, '.+-v\d+') AND regexp_replace(t.target_id, '-v\d+$', '') = t.task_id"
 
 
 # --- tasks --------------------------------------------------------------------------------------
 
 @rule("task-measure-document", "tasks", "measure_id", "the task's heading belongs to another document")
-def _(F):
-    doc = F.lookup("tasks", "measure_id", "measure_id", "measures", "document_id")
-    return (doc == F["tasks"]["document_id"]).fillna(True)
+def _():
+    return Check("m.document_id = t.document_id",
+                 (first("measures", "measure_id", ["document_id"], "m", "t.measure_id"),))
 
 
 @rule("task-status-text", "tasks", "text", "status ok needs a text; text_missing and row_missing need an empty text")
-def _(F):
-    t = F["tasks"]
-    return (t["status"] == "ok") != t.blank("text")
+def _():
+    return f"(t.status = 'ok') <> {blank('text')}"
 
 
 @rule("task-damage-noted", "tasks", "notes", "a task with status text_missing or row_missing needs a note on the damage")
-def _(F):
-    t = F["tasks"]
-    return (t["status"] == "ok") | ~t.blank("notes")
+def _():
+    return f"t.status = 'ok' OR NOT {blank('notes')}"
+
+
+def _task_joins() -> tuple[Join, ...]:
+    """The joins of the lead rule: its document (d) and whether it has a lead (a)."""
+    return (join("a", "SELECT DISTINCT task_id FROM assignments WHERE role = 'lead'", "a.task_id = t.task_id"),
+            *document())
 
 
 @rule("task-has-lead", "tasks", "task_id",
       "an ok task needs a lead assignment, or a note saying why it has none (a work summary assigns no units)")
-def _(F):
-    leads = "LEFT JOIN (SELECT DISTINCT task_id FROM assignments WHERE role = 'lead') a ON a.task_id = t.task_id "
-    joins = leads + F.first("documents", "document_id", ["doc_type"], "d", "t.document_id")
-    return F["tasks"].sql("t.status IS DISTINCT FROM 'ok' OR a.task_id IS NOT NULL "
-                          "OR coalesce(t.notes, '') <> '' OR d.doc_type = 'work_summary'", joins=joins)
+def _():
+    return Check("t.status IS DISTINCT FROM 'ok' OR a.task_id IS NOT NULL OR coalesce(t.notes, '') <> '' "
+                 "OR d.doc_type = 'work_summary'", _task_joins())
 
 
 @rule("task-has-indicator", "tasks", "indicator_id",
       "a task whose text survives needs a primary indicator; a task whose text is lost has none")
-def _(F):
-    t = F["tasks"]
-    return (t.blank("text") & t["indicator_id"].isna() & t["indicator2_id"].isna()) | (
-        ~t.blank("text") & t["indicator_id"].notna() & (t["indicator2_id"] != t["indicator_id"]).fillna(True))
+def _():
+    return (f"({blank('text')} AND t.indicator_id IS NULL AND t.indicator2_id IS NULL) OR (NOT {blank('text')} "
+            "AND t.indicator_id IS NOT NULL AND coalesce(t.indicator2_id <> t.indicator_id, true))")
 
 
-def _present_or_recorded(F, numbers, scope):
-    """Frame (document_id, n) of numbers printed or recorded as gaps in ``scope``."""
-    import pandas as pd
-
-    gaps = F["numbering_gaps"][["document_id", "scope", "missing_seq"]]
-    gaps = gaps.loc[gaps["scope"] == scope, ["document_id", "missing_seq"]].rename(columns={"missing_seq": "n"})
-    return pd.concat([numbers, gaps], ignore_index=True).drop_duplicates()
-
-
-def _previous_number_known(frame, known):
-    """True where seq == 1 or seq - 1 is among ``known`` numbers of the same document."""
-    prev = frame[["document_id"]].assign(n=frame["seq"] - 1)
-    hit = prev.merge(known.assign(_hit=True), on=["document_id", "n"], how="left")["_hit"].fillna(False)
-    hit.index = frame.index
-    return (frame["seq"] == 1) | hit.astype(bool)
+# numbers printed in a document, or recorded as gaps (numbering_gaps), by scope: 'task' or 'measure_level_N'
+PRINTED = ("SELECT DISTINCT document_id, 'task' AS scope, seq AS n FROM tasks UNION "
+           "SELECT DISTINCT document_id, 'measure_level_' || CAST(level AS VARCHAR), seq FROM measures")
+KNOWN = f"{PRINTED} UNION SELECT DISTINCT document_id, scope, missing_seq FROM numbering_gaps"
 
 
 @rule("task-seq-contiguous", "tasks", "seq",
       "the number before this task is neither a task nor a recorded numbering gap")
-def _(F):
-    t = F["tasks"]
-    known = _present_or_recorded(F, t[["document_id"]].assign(n=t["seq"]), "task")
-    return _previous_number_known(t, known)
+def _():
+    return Check("t.seq = 1 OR kn.n IS NOT NULL",
+                 (join("kn", KNOWN, "kn.document_id = t.document_id AND kn.scope = 'task' AND kn.n = t.seq - 1"),))
 
 
 @rule("measure-seq-contiguous", "measures", "seq",
       "the number before this heading (same level) is neither a heading nor a recorded numbering gap")
-def _(F):
-    import pandas as pd
-
-    m = F["measures"][["document_id", "seq", "level"]]
-    ok = pd.Series(True, index=m.index)
-    for level in m["level"].dropna().unique():
-        part = m[m["level"] == level]
-        known = _present_or_recorded(F, part[["document_id"]].assign(n=part["seq"]), f"measure_level_{level}")
-        ok.loc[part.index] = _previous_number_known(part, known)
-    return ok
+def _():
+    return Check("t.level IS NULL OR t.seq = 1 OR kn.n IS NOT NULL",
+                 (join("kn", KNOWN, "kn.document_id = t.document_id "
+                                    "AND kn.scope = 'measure_level_' || CAST(t.level AS VARCHAR) AND kn.n = t.seq - 1"),))
 
 
 @rule("gap-not-printed", "numbering_gaps", "missing_seq", "a number recorded as a gap is printed in the document")
-def _(F):
-    g, t, m = F["numbering_gaps"], F["tasks"], F["measures"]
-    printed_tasks = t[["document_id"]].assign(n=t["seq"], scope="task")
-    printed_measures = m[["document_id"]].assign(n=m["seq"], scope="measure_level_" + m["level"].astype("str"))
-    import pandas as pd
-
-    printed = pd.concat([printed_tasks, printed_measures]).drop_duplicates().assign(_hit=True)
-    hit = g[["document_id", "scope"]].assign(n=g["missing_seq"]).merge(printed, on=["document_id", "scope", "n"],
-                                                                       how="left")["_hit"]
-    hit.index = g.index
-    return hit.isna()
+def _():
+    return Check("p.n IS NULL",
+                 (join("p", PRINTED, "p.document_id = t.document_id AND p.scope = t.scope AND p.n = t.missing_seq"),))
 
 
 @row_rule("task-text-clean", "tasks", "text_clean",
@@ -290,74 +228,64 @@ def _():
 # --- measures -------------------------------------------------------------------------------------
 
 @rule("measure-position", "measures", "position", "positions must run 1, 2, 3 ... within each document")
-def _(F):
-    m = F["measures"][["document_id", "position"]]
-    rank = m.groupby("document_id")["position"].rank(method="first")
-    return rank == m["position"]
+def _():
+    return f"t.document_id IS NULL OR {position_rule('t.document_id')}"
 
 
 @rule("measure-status-title", "measures", "title",
       "an ok heading needs a title; a heading_missing row needs an empty title and a note")
-def _(F):
-    m = F["measures"]
-    ok = (m["status"] == "ok") & ~m.blank("title")
-    missing = (m["status"] == "heading_missing") & m.blank("title") & ~m.blank("notes")
-    return ok | missing
+def _():
+    return (f"(t.status = 'ok' AND NOT {blank('title')}) "
+            f"OR (t.status = 'heading_missing' AND {blank('title')} AND NOT {blank('notes')})")
 
 
 # --- assignments ----------------------------------------------------------------------------------
 
 @rule("assignment-position", "assignments", "position", "positions must run 1, 2, 3 ... within each task and role")
-def _(F):
-    rank = "row_number() OVER (PARTITION BY t.task_id, t.role ORDER BY t.position, t._row)"
-    return F["assignments"].sql(f"{rank} = t.position", window=True)
+def _():
+    return position_rule("t.task_id, t.role")
 
 
-def _inherited_ok(F, table):
+def _inherited_ok() -> Check:
     """Inherited rows only in merged-cell documents, and only from a line above the task's own."""
-    return F[table].sql("NOT coalesce(t.inherited, false) OR (coalesce(d.merged_cells, false) "
-                        "AND coalesce(t.source_line < k.source_line, false))",
-                        joins=F.task_and_document(["source_line"], ["merged_cells"]))
+    return Check("NOT coalesce(t.inherited, false) OR (coalesce(d.merged_cells, false) "
+                 "AND coalesce(t.source_line < k.source_line, false))", task_and_document())
 
 
 @rule("inherited-needs-merged-cells", "assignments", "inherited",
       "inherited = true needs a document with merged cells and a source_line above the task's own line")
-def _(F):
-    return _inherited_ok(F, "assignments")
+def _():
+    return _inherited_ok()
 
 
 @rule("deadline-inherited-needs-merged-cells", "deadlines", "inherited",
       "inherited = true needs a document with merged cells and a source_line above the task's own line")
-def _(F):
-    return _inherited_ok(F, "deadlines")
+def _():
+    return _inherited_ok()
 
 
 # --- deadlines --------------------------------------------------------------------------------------
 
 @rule("deadline-position", "deadlines", "position", "positions must run 1, 2, 3 ... within each task")
-def _(F):
-    d = F["deadlines"][["task_id", "position"]]
-    return d.groupby("task_id")["position"].rank(method="first") == d["position"]
+def _():
+    return f"t.task_id IS NULL OR {position_rule('t.task_id')}"
 
 
 @rule("deadline-fixed-has-date", "deadlines", "due_date",
       "kind fixed needs due_date and precision; other kinds have neither")
-def _(F):
-    d = F["deadlines"]
-    dated = d["due_date"].notna() & d["precision"].notna()
-    undated = d["due_date"].isna() & d["precision"].isna()
-    return ((d["kind"] == "fixed") & dated) | ((d["kind"] != "fixed") & undated)
+def _():
+    return ("(t.kind = 'fixed' AND t.due_date IS NOT NULL AND t.precision IS NOT NULL) "
+            "OR (t.kind <> 'fixed' AND t.due_date IS NULL AND t.precision IS NULL)")
 
 
 @rule("deadline-empty-is-none", "deadlines", "kind", "an empty raw_text is kind none, and kind none has no text")
-def _(F):
-    d = F["deadlines"]
-    return d.blank("raw_text") == (d["kind"] == "none")
+def _():
+    return f"{blank('raw_text')} = (t.kind = 'none')"
 
 
 @rule("deadline-date-matches-text", "deadlines", "due_date",
       "due_date and precision must be the end of the period raw_text names (2019年6月 -> 2019-06-30, month)")
-def _(F):
+def _():
     from ..deadlines import date_parts_sql, derive_sql
 
     due, precision = derive_sql("m")
@@ -365,55 +293,53 @@ def _(F):
     ok = (f"t.kind IS DISTINCT FROM 'fixed' OR coalesce(t.due_date = {due} AND t.precision = {precision}, false) "
           f"OR ({due} IS NULL AND NOT (t.notes IS NULL OR t.notes = ''))")
     # the regular expression runs once per row: its groups are bound to m
-    return F["deadlines"].sql(f"list_transform([{date_parts_sql('t.raw_text')}], lambda m: {ok})[1]")
+    return f"list_transform([{date_parts_sql('t.raw_text')}], lambda m: {ok})[1]"
 
 
 @rule("deadline-in-window", "deadlines", "due_date",
       "due_date lies outside the plausible window of its document (from the year before to ten years after)")
-def _(F):
-    d = F["deadlines"]
-    year = F.document_field("deadlines", "year")
-    due_year = d.sql("year(t.due_date)")
-    return d["due_date"].isna() | ((due_year >= year - 1) & (due_year <= year + 10)).fillna(True)
+def _():
+    return Check("t.due_date IS NULL OR coalesce(year(t.due_date) BETWEEN d.year - 1 AND d.year + 10, true)",
+                 task_and_document())
 
 
 @rule("deadline-before-document-noted", "deadlines", "notes",
       "a deadline before the document's own date needs a note (it is recorded as printed)")
-def _(F):
-    d = F["deadlines"]
-    issued = F.document_field("deadlines", "issued_date")
-    return ~(d["due_date"] < issued).fillna(False) | ~d.blank("notes")
+def _():
+    return Check(f"NOT coalesce(t.due_date < d.issued_date, false) OR NOT {blank('notes')}", task_and_document())
 
 
 # --- targets -----------------------------------------------------------------------------------------
 
 @rule("target-percent-range", "targets", "value", "a percentage must lie between 0 and 100")
-def _(F):
-    t = F["targets"]
-    return (t["unit"] != "percent") | t["value"].between(0, 100) | t["value"].isna()
+def _():
+    return "t.unit <> 'percent' OR t.value BETWEEN 0 AND 100 OR t.value IS NULL"
 
 
 @rule("target-nonnegative", "targets", "value", "values and baselines must not be negative")
-def _(F):
-    t = F["targets"]
-    return ~(t["value"] < 0).fillna(False) & ~(t["baseline_value"] < 0).fillna(False)
+def _():
+    return "NOT coalesce(t.value < 0, false) AND NOT coalesce(t.baseline_value < 0, false)"
 
 
 @rule("target-damage-noted", "targets", "notes", "a target without a value needs a note on the damage")
-def _(F):
-    t = F["targets"]
-    return t["value"].notna() | ~t.blank("notes")
+def _():
+    return f"t.value IS NOT NULL OR NOT {blank('notes')}"
+
+
+def _unit_joins() -> tuple[Join, ...]:
+    """The unit's dimension (u) and, per printed unit of a measured dimension, how many codes it is
+    normalized to (c)."""
+    codes = (f"SELECT x.unit_raw, count(DISTINCT x.unit) AS n FROM targets x "
+             f"{first('measurement_units', 'code', ['dimension'], 'y', 'x.unit').sql} "
+             "WHERE y.dimension <> 'count' GROUP BY x.unit_raw")
+    return first("measurement_units", "code", ["dimension"], "u", "t.unit"), join("c", codes, "c.unit_raw = t.unit_raw")
 
 
 @rule("target-unit-consistent", "targets", "unit",
       "the same printed unit of measure is normalized to different codes (counts excepted: 项 or 个 count "
       "different things)")
-def _(F):
-    t = F["targets"]
-    dimension = F.lookup("targets", "code", "unit", "measurement_units", "dimension")
-    measured = dimension != "count"
-    codes = t["unit"].where(measured).groupby(t["unit_raw"].where(measured)).transform("nunique")
-    return ~measured.fillna(False) | (codes <= 1)
+def _():
+    return Check("NOT coalesce(u.dimension <> 'count', false) OR coalesce(c.n <= 1, true)", _unit_joins())
 
 
 def numeral_sql(value: str) -> str:
@@ -427,47 +353,38 @@ def numeral_sql(value: str) -> str:
 @rule("target-numeral", "targets", "value",
       "value_status numeral: value must be a whole number 0-99 whose Chinese numeral is printed in the quote next to "
       "unit_raw (四枚 -> 4, 零费用 -> 0, 第三 -> 3; 两 for 2)")
-def _(F):
+def _():
     n = "CAST(t.value AS INTEGER)"
     forms = f"[{numeral_sql(n)}] || CASE WHEN {n} = 2 THEN ['两'] ELSE [] END"
     adjacent = ("list_bool_or(list_transform(f, lambda x: contains(t.quote, x || t.unit_raw) "
                 "OR contains(t.quote, t.unit_raw || x)))")
-    return F["targets"].sql(
-        "t.value_status IS DISTINCT FROM 'numeral' OR coalesce(t.value = floor(t.value) AND t.value BETWEEN 0 AND 99 "
-        f"AND list_transform([{forms}], lambda f: {adjacent})[1], false)")
+    return ("t.value_status IS DISTINCT FROM 'numeral' OR coalesce(t.value = floor(t.value) AND t.value BETWEEN 0 "
+            f"AND 99 AND list_transform([{forms}], lambda f: {adjacent})[1], false)")
 
 
 @rule("target-as-of", "targets", "as_of_date",
       "as_of_date needs as_of_raw, belongs to reported figures, and must not be after the document's date")
-def _(F):
-    t = F["targets"]
-    issued = F.document_field("targets", "issued_date")
-    dated = t["as_of_date"].notna()
-    ok = ~t.blank("as_of_raw") & (t["kind"] == "reported") & ~(t["as_of_date"] > issued).fillna(False)
-    return ~dated | ok
+def _():
+    return Check(f"t.as_of_date IS NULL OR (NOT {blank('as_of_raw')} AND t.kind = 'reported' "
+                 "AND NOT coalesce(t.as_of_date > d.issued_date, false))", task_and_document())
 
 
 @rule("target-baseline-direction", "targets", "baseline_value",
       "a baseline must be above an upper bound (<=) and below a lower bound (>=)")
-def _(F):
-    t = F["targets"]
-    down = (t["comparator"] == "<=") & (t["baseline_value"] <= t["value"])
-    up = (t["comparator"] == ">=") & (t["baseline_value"] >= t["value"])
-    return ~(down | up).fillna(False)
+def _():
+    return ("NOT coalesce((t.comparator = '<=' AND t.baseline_value <= t.value) "
+            "OR (t.comparator = '>=' AND t.baseline_value >= t.value), false)")
+
+
+RETIRED_KEYS = {"documents": "document_id", "measures": "measure_id", "tasks": "task_id", "units": "unit_id",
+                "targets": "target_id"}
 
 
 @rule("retired-id-reused", "retired_ids", "id", "a retired identifier is carried by a live row again")
-def _(F):
-    import pandas as pd
-
-    r = F["retired_ids"]
-    keys = {"documents": "document_id", "measures": "measure_id", "tasks": "task_id", "units": "unit_id",
-            "targets": "target_id"}
-    live = pd.concat([F[t][[k]].rename(columns={k: "id"}).assign(table_name=t) for t, k in keys.items()],
-                     ignore_index=True).assign(_live=True)
-    hit = r[["id", "table_name"]].merge(live, on=["id", "table_name"], how="left")["_live"]
-    hit.index = r.index
-    return hit.isna()
+def _():
+    live = " UNION ALL ".join(f"SELECT DISTINCT {q(k)} AS id, '{t}' AS table_name FROM {q(t)}"
+                              for t, k in RETIRED_KEYS.items())
+    return Check("l.id IS NULL", (join("l", live, "l.id = t.id AND l.table_name = t.table_name"),))
 
 
 # --- units and documents --------------------------------------------------------------------------------
@@ -475,246 +392,362 @@ def _(F):
 @rule("assignment-unit-form", "assignments", "name_as_printed",
       "name_as_printed (less a trailing 等 phrase and PDF spaces) is not a recorded form of unit_id: correct "
       "unit_id, or record the form in data/unit_aliases.csv")
-def _(F):
+def _():
     from ..cells import unit_form_sql
 
-    forms = (f"LEFT JOIN (SELECT DISTINCT unit_id, {q('form')} FROM unit_aliases) f "
-             f"ON f.unit_id = t.unit_id AND f.{q('form')} = {unit_form_sql('t.name_as_printed')} ")
-    return F["assignments"].sql("t.unit_id IS NULL OR t.name_as_printed IS NULL OR f.unit_id IS NOT NULL", joins=forms)
+    forms = join("f", f"SELECT DISTINCT unit_id, {q('form')} FROM unit_aliases",
+                 f"f.unit_id = t.unit_id AND f.{q('form')} = {unit_form_sql('t.name_as_printed')}")
+    return Check("t.unit_id IS NULL OR t.name_as_printed IS NULL OR f.unit_id IS NOT NULL", (forms,))
 
 
 @rule("assignment-unit-jurisdiction", "assignments", "unit_id",
       "the unit belongs to another jurisdiction: a document assigns units of its own jurisdiction or of one above it "
       "(鄂州市 for 鄂州市鄂城区, or the province)")
-def _(F):
-    joins = F.task_and_document([], ["jurisdiction", "province"]) + F.first("units", "unit_id", ["jurisdiction"], "u",
-                                                                            "t.unit_id")
+def _():
+    joins = (*task_and_document(), first("units", "unit_id", ["jurisdiction"], "u", "t.unit_id"))
     # jurisdictions are written from the top down (鄂州市鄂城区), so one above a document's is a leading part of it
-    return F["assignments"].sql("u.jurisdiction IS NULL OR d.jurisdiction IS NULL OR u.jurisdiction = d.province "
-                                "OR starts_with(d.jurisdiction, u.jurisdiction)", joins=joins)
+    return Check("u.jurisdiction IS NULL OR d.jurisdiction IS NULL OR u.jurisdiction = d.province "
+                 "OR starts_with(d.jurisdiction, u.jurisdiction)", joins)
 
 
 @rule("unit-name-recorded", "units", "name", "the unit's name is not in data/unit_aliases.csv with derivation name")
-def _(F):
-    names = ("LEFT JOIN (SELECT DISTINCT unit_id, form FROM unit_aliases WHERE derivation = 'name') f "
-             "ON f.unit_id = t.unit_id AND f.form = t.name ")
-    return F["units"].sql("f.unit_id IS NOT NULL", joins=names)
+def _():
+    names = join("f", "SELECT DISTINCT unit_id, form FROM unit_aliases WHERE derivation = 'name'",
+                 "f.unit_id = t.unit_id AND f.form = t.name")
+    return Check("f.unit_id IS NOT NULL", (names,))
 
 
 @rule("unit-alias-name", "unit_aliases", "derivation",
       "derivation name is for the unit's registry name (units.name), and only for it")
-def _(F):
-    joins = F.first("units", "unit_id", ["name"], "u", "t.unit_id")
-    return F["unit_aliases"].sql("u.name IS NULL OR (t.derivation = 'name') = (t.form = u.name)", joins=joins)
+def _():
+    return Check("u.name IS NULL OR (t.derivation = 'name') = (t.form = u.name)", _alias_joins())
+
+
+def _alias_joins() -> tuple[Join, ...]:
+    return (first("units", "unit_id", ["name", "jurisdiction"], "u", "t.unit_id"),)
 
 
 @rule("unit-alias-unambiguous", "unit_aliases", "form",
       "the same form is recorded for two units of one jurisdiction: a printed name must point to one unit")
-def _(F):
-    joins = F.first("units", "unit_id", ["jurisdiction"], "u", "t.unit_id")
-    return F["unit_aliases"].sql(f"count(*) OVER (PARTITION BY u.jurisdiction, t.{q('form')}) = 1", joins=joins,
-                                 window=True)
+def _():
+    return Check(f"count(*) OVER (PARTITION BY u.jurisdiction, t.{q('form')}) = 1", _alias_joins())
 
 
 @rule("unit-name-unique", "units", "name", "two registry rows share a name in one jurisdiction")
-def _(F):
-    return ~F["units"][["jurisdiction", "name"]].duplicated(keep=False)
+def _():
+    return "count(*) OVER (PARTITION BY t.jurisdiction, t.name) = 1"
 
 
 @rule("unit-parent-not-self", "units", "parent_unit_id", "a unit cannot be its own parent")
-def _(F):
-    u = F["units"]
-    return (u["parent_unit_id"] != u["unit_id"]).fillna(True)
+def _():
+    return "coalesce(t.parent_unit_id <> t.unit_id, true)"
 
 
 @rule("document-curation-status", "documents", "curation_status",
       "a complete document needs tasks; a pending one has none yet")
-def _(F):
-    d = F["documents"]
-    has_tasks = d["document_id"].isin(F["tasks"]["document_id"])
-    return ((d["curation_status"] == "complete") & has_tasks) | ((d["curation_status"] == "pending") & ~has_tasks)
+def _():
+    return Check("(t.curation_status = 'complete' AND k.document_id IS NOT NULL) "
+                 "OR (t.curation_status = 'pending' AND k.document_id IS NULL)",
+                 (join("k", "SELECT DISTINCT document_id FROM tasks", "k.document_id = t.document_id"),))
 
 
 @rule("document-issued-year", "documents", "issued_date", "issued_date must fall in the document's year")
-def _(F):
-    import pandas as pd
-
-    d = F["documents"]
-    return d["issued_date"].isna() | (pd.to_datetime(d["issued_date"]).dt.year == d["year"])
+def _():
+    return "t.issued_date IS NULL OR year(t.issued_date) = t.year"
 
 
 # --- translations ------------------------------------------------------------------------------------
 # A translation renders one cell: (source_table, source_id, source_column) names it; these are the cells
-# that may be translated, each with the Chinese text and the document it belongs to.
+# that may be translated.  The Chinese texts are long, so they are not carried through the join: what the
+# rules need of each is computed where the text is read (s.empty, s.terms: the glossary terms it prints,
+# s.digits: its digit runs, s.numeral: whether it has a Chinese numeral that may count something).
+
+TRANSLATABLE = (("tasks", "task_id", "text", "coalesce(text_clean, text)"), ("measures", "measure_id", "title", "title"),
+                ("measures", "measure_id", "body", "body"), ("documents", "document_id", "title", "title"))
+GLOSSARY = ("(SELECT term, arg_min(english, _row) AS english FROM glossary "
+            "WHERE coalesce(term, '') <> '' GROUP BY term)")
+
 
 def _sources() -> str:
-    """SQL of every translatable cell: source_table, source_id, source_column, zh (the text), document_id."""
-    # a task's text is compared in its clean form (text_clean: no PDF line breaks inside 一网 通办)
-    part = ("SELECT '{table}' AS source_table, {key} AS source_id, '{column}' AS source_column, "
-            "arg_min({clean}, _row) AS zh, arg_min(document_id, _row) AS document_id FROM {table} GROUP BY {key}")
-    cells = (("tasks", "task_id", "text", "coalesce(text_clean, text)"), ("measures", "measure_id", "title", "title"),
-             ("measures", "measure_id", "body", "body"), ("documents", "document_id", "title", "title"))
-    return " UNION ALL ".join(part.format(table=table, key=key, column=column, clean=clean)
-                              for table, key, column, clean in cells)
+    """SQL of every translatable cell: source_table, source_id, source_column and what the rules need of its
+    Chinese text (the first row of a key, as everywhere)."""
+    from ..translation import zh_features_sql
+
+    # the first row of each key is found on the short columns; only its text is read for the features
+    part = ("SELECT '{table}' AS source_table, {key} AS source_id, '{column}' AS source_column, {{features}} AS f "
+            "FROM {table} WHERE _row IN (SELECT min(_row) FROM {table} GROUP BY {key})")
+    return " UNION ALL ".join(part.format(table=table, key=key, column=column).replace(
+        "{features}", zh_features_sql(clean, "$glossary_terms")) for table, key, column, clean in TRANSLATABLE)
 
 
-def _source_join() -> str:
-    return (f"LEFT JOIN ({_sources()}) s ON s.source_table = t.source_table AND s.source_id = t.source_id "
-            "AND s.source_column = t.source_column ")
+def _translation_check(sql: str, recheck: Callable | None = None) -> Check:
+    joins = (join("s", _sources(), "s.source_table = t.source_table AND s.source_id = t.source_id "
+                                    "AND s.source_column = t.source_column"),
+             # the glossary as one map of term -> its English in lower case (one row)
+             join("g", f"SELECT map(list(term), list(lower(coalesce(english, '')))) AS english FROM {GLOSSARY}",
+                  "true"))
+    return Check(sql, joins, {"glossary_terms": _glossary_pattern}, recheck)
+
+
+def _glossary_pattern(con) -> str:
+    """One alternation of the glossary terms, longest first, so that each printed term is found once
+    (告知承诺制, not 承诺制 in it); it is computed from the data and bound as a parameter, never written
+    into the SQL.  A pattern that matches nothing when there is no glossary."""
+    pattern = con.execute(f"SELECT string_agg(regexp_escape(term), '|' ORDER BY length(term) DESC, term) "
+                          f"FROM {GLOSSARY}").fetchall()[0][0]
+    return pattern or "[^\\x00-\\x{10FFFF}]"
 
 
 @rule("translation-source", "translations", "source_id",
       "the translated cell does not exist: source_table/source_column must be tasks/text, measures/title, "
       "measures/body or documents/title, and source_id a row of that table")
-def _(F):
-    return F["translations"].sql("s.source_id IS NOT NULL", joins=_source_join())
+def _():
+    return _translation_check("s.source_id IS NOT NULL")
 
 
 @rule("translation-source-empty", "translations", "source_column",
       "the translated cell is empty in its table (a lost text has no translation)")
-def _(F):
-    return F["translations"].sql("s.source_id IS NULL OR coalesce(s.zh, '') <> ''", joins=_source_join())
+def _():
+    return _translation_check("s.source_id IS NULL OR NOT s.f.empty")
 
 
 @rule("translation-glossary", "translations", "text",
       "a glossary term of the Chinese text is not rendered with its glossary English (data/glossary.csv; "
       "case-insensitive; a term inside a longer glossary term is rendered by the longer one)")
-def _(F):
-    t = F["translations"]
-    glossary = ("(SELECT term, arg_min(english, _row) AS english FROM glossary "
-                "WHERE coalesce(term, '') <> '' GROUP BY term)")
-    # one alternation of the terms, longest first, finds each printed term once (告知承诺制, not 承诺制 in
-    # it); it is computed from the data and passed as a bound parameter, never written into the SQL
-    pattern = t.con.execute(f"SELECT string_agg(regexp_escape(term), '|' ORDER BY length(term) DESC, term) "
-                            f"FROM {glossary}").fetchall()[0][0]
-    if not pattern:
-        return t.sql("true")
-    failing = t.con.execute(
-        f"""SELECT DISTINCT x._row FROM (
-                SELECT t._row, t.text, unnest(regexp_extract_all(coalesce(s.zh, ''), $1)) AS term
-                FROM translations t {_source_join()}) x
-            JOIN {glossary} g USING (term)
-            WHERE strpos(lower(coalesce(x.text, '')), lower(coalesce(g.english, ''))) = 0""", [pattern]).fetchall()
-    return ~t["_row"].isin([row for (row,) in failing]).astype(bool)
+def _():
+    # the English is put in lower case once per row (bound to en), each distinct term looked for in it
+    return _translation_check("coalesce(len(s.f.terms) = 0, true) OR list_transform([lower(coalesce(t.text, ''))], "
+                              "lambda en: list_bool_and(list_transform(list_distinct(s.f.terms), "
+                              "lambda x: strpos(en, g.english[x]) > 0)))[1]")
 
 
 @rule("translation-numbers", "translations", "text",
       "a number of the Chinese text is missing from the English (digits, or a Chinese numeral such as 三级; "
       "see bizenv.translation)")
-def _(F):
-    from ..translation import fast_numbers_sql, missing_numbers
+def _():
+    from ..translation import numbers_ok_sql
 
-    t = F["translations"]
     # most rows pass in DuckDB (every digit run of the Chinese printed alike in the English, no Chinese
     # numeral); the rest - converted amounts, number words, months - are read by bizenv.translation
-    ok = t.sql(fast_numbers_sql("s.zh", "t.text"), joins=_source_join()).fillna(False).astype(bool)
-    if not ok.all():
-        rows = t["_row"]
-        wanted = set(rows[~ok].tolist())
-        found = t.con.execute(f"SELECT t._row, coalesce(s.zh, ''), coalesce(t.text, '') FROM translations t "
-                              f"{_source_join()} WHERE NOT coalesce({fast_numbers_sql('s.zh', 't.text')}, false)"
-                              ).fetchall()
-        passed = {row for row, zh, en in found if row in wanted and not missing_numbers(zh, en)}
-        ok = ok | rows.isin(passed).astype(bool)
-    return ok
+    return _translation_check(numbers_ok_sql("s.f.digits", "s.f.numeral", "t.text"), _numbers_recheck)
 
 
-def _translated(F, table: str, key: str, column: str, applies: str):
+def _numbers_recheck(con, rows: list[int]) -> set[int]:
+    """The rows among ``rows`` whose numbers bizenv.translation finds all stated (read with their texts)."""
+    from ..translation import missing_numbers
+
+    zh = " UNION ALL ".join(f"SELECT '{table}' AS source_table, {key} AS source_id, '{column}' AS source_column, "
+                            f"{clean} AS zh FROM {table} WHERE _row IN (SELECT min(_row) FROM {table} GROUP BY {key})"
+                            for table, key, column, clean in TRANSLATABLE)
+    found = con.execute(f"SELECT t._row, coalesce(s.zh, ''), coalesce(t.text, '') FROM translations t "
+                        f"LEFT JOIN ({zh}) s ON s.source_table = t.source_table AND s.source_id = t.source_id "
+                        "AND s.source_column = t.source_column WHERE t._row IN (SELECT unnest($rows))",
+                        {"rows": rows}).fetchall()
+    return {row for row, zh, en in found if not missing_numbers(zh, en)}
+
+
+def _translated(table: str, key: str, column: str, applies: str) -> Check:
     """True where the cell needs no English translation or has one (pending documents are exempt)."""
-    done = ("LEFT JOIN (SELECT DISTINCT source_id FROM translations WHERE source_table = '{table}' "
-            "AND source_column = '{column}' AND language = 'en') tr ON tr.source_id = t.{key} ").format(
-        table=table, column=column, key=key)
-    joins = done + F.first("documents", "document_id", ["curation_status"], "d", "t.document_id")
-    return F[table].sql(f"NOT ({applies}) OR coalesce(d.curation_status = 'pending', false) "
-                        "OR tr.source_id IS NOT NULL", joins=joins)
+    done = join(f"tr_{column}", f"SELECT DISTINCT source_id FROM translations WHERE source_table = '{table}' "
+                                f"AND source_column = '{column}' AND language = 'en'", f"tr_{column}.source_id = t.{key}")
+    return Check(f"NOT ({applies}) OR coalesce(d.curation_status = 'pending', false) "
+                 f"OR tr_{column}.source_id IS NOT NULL", (done, *document()))
 
 
 @rule("task-translated", "tasks", "text", "an ok task has no English translation in data/translations.csv")
-def _(F):
-    return _translated(F, "tasks", "task_id", "text", "t.status = 'ok' AND coalesce(t.text, '') <> ''")
+def _():
+    return _translated("tasks", "task_id", "text", "t.status = 'ok' AND coalesce(t.text, '') <> ''")
 
 
 @rule("measure-title-translated", "measures", "title",
       "a heading's title has no English translation in data/translations.csv")
-def _(F):
-    return _translated(F, "measures", "measure_id", "title", "coalesce(t.title, '') <> ''")
+def _():
+    return _translated("measures", "measure_id", "title", "coalesce(t.title, '') <> ''")
 
 
 @rule("measure-body-translated", "measures", "body",
       "a heading's body has no English translation in data/translations.csv")
-def _(F):
-    return _translated(F, "measures", "measure_id", "body", "coalesce(t.body, '') <> ''")
+def _():
+    return _translated("measures", "measure_id", "body", "coalesce(t.body, '') <> ''")
 
 
 @rule("document-title-translated", "documents", "title_en",
       "a document without title_en needs an English translation of its title in data/translations.csv")
-def _(F):
-    return _translated(F, "documents", "document_id", "title",
+def _():
+    return _translated("documents", "document_id", "title",
                        "coalesce(t.title_en, '') = '' AND coalesce(t.title, '') <> ''")
 
 
-# --- runner -----------------------------------------------------------------------------------------------
+# --- runners ---------------------------------------------------------------------------------------------
 
 def check(con, pkg: Package, loaded: list[str]) -> list[Finding]:
-    import pandera.pandas as pa
-
-    frames = Frames({name: LazyTable(con, name, pkg.field_names(name) + ["_row"]) for name in loaded})
+    """The fast path: per table, the rules that can share their joins in one query returning only the
+    failing rows; then the count assertions."""
     findings: list[Finding] = []
-    for table in dict.fromkeys(r.table for r in RULES):
-        rules = [r for r in RULES if r.table == table]
-        if table not in frames:
-            findings.append(Finding("rules", "rules-skipped", f"{len(rules)} rule(s) not run: the table is not loaded",
-                                    table=table, file=pkg.relpath(table) if table in pkg.resources else None))
-            continue
-        findings += _run(pa, con, pkg, frames, table, rules)
+    for table, rules in _by_table(pkg, loaded, findings):
+        failed: dict[str, list[int]] = {}
+        skipped: list[Finding] = []
+        for group in _groups(rules):
+            failed |= _run_group(con, pkg, table, group, skipped)
+        findings += skipped + _findings(con, pkg, table, rules, failed)
     return findings + check_counts(con, pkg, loaded)
 
 
-def _run(pa, con, pkg: Package, frames: Frames, table: str, rules: list[Rule]) -> list[Finding]:
+def check_reference(con, pkg: Package, loaded: list[str]) -> list[Finding]:
+    """The reference: pandera runs every rule as a check over the whole table (a mask per rule, one query
+    each), lazily collecting all failures; then the count assertions."""
     import pandas as pd
+    import pandera.pandas as pa
 
-    by_name = {r.name: r for r in rules}
-    skipped: list[Finding] = []
+    findings: list[Finding] = []
+    for table, rules in _by_table(pkg, loaded, findings):
+        skipped: list[Finding] = []
+        rows = con.sql(f"SELECT _row FROM {q(table)} ORDER BY _row").to_arrow_table().column(0).to_pandas()
 
-    def wrap(r: Rule):
-        def fn(_df):
-            try:
-                return r.fn(frames).fillna(True).astype(bool)
-            except Exception as exc:  # a missing table or data too broken for the rule: say so, never crash
-                reason = f"table {exc.args[0]} is not loaded" if isinstance(exc, KeyError) else str(exc)
-                skipped.append(Finding("rules", "rule-not-run", f"rule {r.name} could not run: {reason}",
-                                       table=table, file=pkg.relpath(table)))
-                return pd.Series(True, index=_df.index)
+        def mask(r: Rule):
+            def fn(_df):
+                out = _run_group(con, pkg, table, [r], skipped, mask=True)
+                return pd.Series(out, index=_df.index) if out is not None else pd.Series(True, index=_df.index)
 
-        return fn
+            return fn
 
-    # pandera runs every rule (lazily, collecting all failures) on the table's record numbers, which
-    # name the failing rows; each rule reads the columns it needs from the frames
-    schema = pa.DataFrameSchema(checks=[pa.Check(wrap(r), error=r.name) for r in rules], name=table)
+        schema = pa.DataFrameSchema(checks=[pa.Check(mask(r), error=r.name) for r in rules], name=table)
+        failed: dict[str, list[int]] = {}
+        try:
+            schema.validate(pd.DataFrame({"_row": rows}), lazy=True)
+        except pa.errors.SchemaErrors as err:
+            cases = err.failure_cases
+            cases = cases.loc[cases["index"].notna(), ["check", "index"]].drop_duplicates()
+            for name, index in cases.itertuples(index=False):
+                failed.setdefault(name, []).append(int(rows.iloc[int(index)]))
+        findings += skipped + _findings(con, pkg, table, rules, failed)
+    return findings + check_counts(con, pkg, loaded)
+
+
+def _by_table(pkg: Package, loaded: list[str], findings: list[Finding]):
+    """(table, its rules) for every table with rules; a table not loaded gets one finding instead."""
+    for table in dict.fromkeys(r.table for r in RULES):
+        rules = [r for r in RULES if r.table == table]
+        if table not in loaded:
+            findings.append(Finding("rules", "rules-skipped", f"{len(rules)} rule(s) not run: the table is not loaded",
+                                    table=table, file=pkg.relpath(table) if table in pkg.resources else None))
+            continue
+        yield table, rules
+
+
+def _groups(rules: list[Rule]) -> list[list[Rule]]:
+    """The rules in groups that run as one query: a rule on a row's own text reads the flag computed while
+    the file was read (its own group); the others join in one query unless two joins share an alias."""
+    groups: list[list[Rule]] = []
+    joins: list[dict[str, Join]] = []
+    for r in rules:
+        if r.row_sql:
+            groups.append([r])
+            joins.append({"": Join("", "")})  # never shared
+            continue
+        mine = {j.alias: j for j in r.fn().joins}
+        for group, have in zip(groups, joins):
+            if "" not in have and all(have.get(a, j) == j for a, j in mine.items()):
+                group.append(r)
+                have.update(mine)
+                break
+        else:
+            groups.append([r])
+            joins.append(dict(mine))
+    return groups
+
+
+def _run_group(con, pkg: Package, table: str, rules: list[Rule], skipped: list[Finding], mask: bool = False):
+    """Run ``rules`` of ``table`` as one query: {rule name: failing record numbers}; with ``mask`` (one rule),
+    its pass/fail for every row in record order instead (None if it could not run).  A group that cannot run
+    is run rule by rule, so that each rule that cannot run is named (``rule-not-run``)."""
+    import duckdb
+
     try:
-        schema.validate(pd.DataFrame({"_row": frames[table]["_row"]}), lazy=True)
-        return skipped
-    except pa.errors.SchemaErrors as err:
-        cases = err.failure_cases
-    failed = cases.loc[cases["check"].isin(by_name) & cases["index"].notna(), ["check", "index"]].drop_duplicates()
-    if failed.empty:
-        return skipped
-    # only the failing rows are read back, to name their key and value
-    failed = failed.assign(_row=frames[table]["_row"].iloc[failed["index"].astype(int).to_numpy()].to_numpy())
+        checks = [r.fn() for r in rules]
+        sql, params = _group_sql(con, pkg, table, rules, checks, mask)
+        result = con.execute(sql, params).fetchall()
+    except duckdb.Error as exc:
+        if len(rules) > 1:
+            out: dict[str, list[int]] = {}
+            for r in rules:
+                out |= _run_group(con, pkg, table, [r], skipped)
+            return out
+        skipped.append(Finding("rules", "rule-not-run", f"rule {rules[0].name} could not run: {_reason(exc)}",
+                               table=table, file=pkg.relpath(table)))
+        return None if mask else {}
+    if mask:
+        ok = [bool(v) for _, v in result]
+        if checks[0].recheck and not all(ok):
+            passed = checks[0].recheck(con, [row for row, v in result if not v])
+            ok = [v or row in passed for (row, _), v in zip(result, ok)]
+        return ok
+    failed: dict[str, list[int]] = {}
+    for row, *flags in result:
+        for r, flag in zip(rules, flags):
+            if not flag:
+                failed.setdefault(r.name, []).append(row)
+    for r, c in zip(rules, checks):
+        if c.recheck and failed.get(r.name):
+            passed = c.recheck(con, failed[r.name])
+            failed[r.name] = [row for row in failed[r.name] if row not in passed]
+    return failed
+
+
+def _group_sql(con, pkg: Package, table: str, rules: list[Rule], checks: list[Check], mask: bool):
+    """The query of a group (see :func:`_run_group`) and its bound parameters."""
+    params: dict = {}
+    for c in checks:
+        for name, value in c.params.items():
+            params[name] = value(con) if callable(value) else value
+    if rules[0].row_sql:  # read while the file was read, or computed now if it was not
+        raw, column = f"raw_{table}", flag_column(rules[0].name)
+        read = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
+                           [raw, column]).fetchall()[0][0]
+        source, conditions = (q(raw), [q(column)]) if read else (q(table), [checks[0].sql])
+        joins = ""
+    else:
+        source, conditions = q(table), [c.sql for c in checks]
+        joins = " ".join(dict.fromkeys(j.sql for c in checks for j in c.joins))
+    flags = ", ".join(f"coalesce(({c}), true) AS _r{i}" for i, c in enumerate(conditions))
+    inner = f"SELECT t._row, {flags} FROM {source} t {joins}"
+    if mask:
+        return f"SELECT _row, _r0 FROM ({inner}) ORDER BY _row", params
+    every = " AND ".join(f"_r{i}" for i in range(len(conditions)))
+    return f"SELECT * FROM ({inner}) WHERE NOT ({every}) ORDER BY _row", params
+
+
+def _reason(exc: Exception) -> str:
+    """Why a rule could not run, in a line (a table it needs is not loaded, or data too broken for it)."""
+    import re
+
+    text = str(exc).splitlines()[0]
+    missing = re.search(r"Table with name (\S+) does not exist", text)
+    return f"table {missing.group(1)} is not loaded" if missing else text
+
+
+def _findings(con, pkg: Package, table: str, rules: list[Rule], failed: dict[str, list[int]]) -> list[Finding]:
+    """One finding per failing row of each rule, in rule order and row order; only the failing rows are read
+    back, to name their key and value."""
+    if not any(failed.values()):
+        return []
+    by_name = {r.name: r for r in rules}
     pk = pkg.primary_key(table)
-    columns = sorted({by_name[c].column for c in failed["check"]} | set(pk))
-    wanted = ", ".join(str(int(r)) for r in failed["_row"].unique())
+    columns = sorted({by_name[name].column for name, rows in failed.items() if rows} | set(pk))
+    wanted = sorted({row for rows in failed.values() for row in rows})
     detail = {row[0]: dict(zip(columns, row[1:])) for row in con.execute(
-        f"SELECT _row, {', '.join(q(c) for c in columns)} FROM {q(table)} WHERE _row IN ({wanted})").fetchall()}
+        f"SELECT _row, {', '.join(q(c) for c in columns)} FROM {q(table)} WHERE _row IN (SELECT unnest($rows))",
+        {"rows": wanted}).fetchall()}
     findings = []
-    for check_name, row in failed[["check", "_row"]].itertuples(index=False):
-        r, cells = by_name[check_name], detail[int(row)]
-        value = cells[r.column]
-        findings.append(Finding(
-            "rules", r.name, r.message, table=table, file=pkg.relpath(table), row=int(row), column=r.column,
-            key=", ".join(str(cells[k]) for k in pk) if pk else None, value=None if value is None else _text(value),
-        ))
-    return skipped + findings
+    for r in rules:
+        for row in sorted(set(failed.get(r.name, []))):
+            cells = detail[row]
+            value = cells[r.column]
+            findings.append(Finding(
+                "rules", r.name, r.message, table=table, file=pkg.relpath(table), row=row, column=r.column,
+                key=", ".join(str(cells[k]) for k in pk) if pk else None, value=None if value is None else _text(value),
+            ))
+    return findings
 
 
 def _text(value) -> str:
