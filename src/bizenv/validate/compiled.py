@@ -47,9 +47,16 @@ def _raw(con, pkg: Package, name: str) -> Finding | None:
     text computed in the same pass, while the text is in memory; False if DuckDB cannot read it."""
     from .rules import RULES, flag_column
 
+    _, conditions = _cell_checks(pkg, name)
     extra = f", {lint.flag_sql(pkg.fields(name))} AS _lint" + "".join(
         f", coalesce({r.row_sql()}, true) AS {q(flag_column(r.name))}" for r in RULES if r.table == name and r.row_sql)
+    if conditions:  # every check on a row's own cells, in one flag
+        extra += f", {' OR '.join(f'coalesce({c}, false)' for c in conditions)} AS {CELLS_FLAG}"
     return read_raw(con, pkg, name, extra)
+
+
+# the flag computed while a file is read: one of the checks on the row's own cells fails
+CELLS_FLAG = "_cells"
 
 
 def _cell_checks(pkg: Package, name: str, flagged: str | None = None) -> tuple[list[str], list[str]]:
@@ -137,14 +144,13 @@ def check(pkg: Package, con=None, skip: list[str] = ()) -> tuple[list[Finding], 
             for name in readable:
                 rel, pk = pkg.relpath(name), pkg.primary_key(name)
                 raw = q("raw_" + name)
-                # every check on a row's own cells in one scan: only the rows where one fails are kept,
-                # and the checks that name the cell and the rule run on those rows alone
+                # every check on a row's own cells was evaluated while the file was read, into one flag: only
+                # the rows where one fails are kept, and the checks that name the cell and the rule run on them
                 _, conditions = _cell_checks(pkg, name)
                 flagged = None
                 if conditions:
                     flagged = q(f"_flagged_{name}")
-                    con.execute(f"CREATE OR REPLACE TEMP TABLE {flagged} AS SELECT * FROM {raw} "
-                                f"WHERE {' OR '.join(f'coalesce({c}, false)' for c in conditions)}")
+                    con.execute(f"CREATE OR REPLACE TEMP TABLE {flagged} AS SELECT * FROM {raw} WHERE {CELLS_FLAG}")
                 parts, _ = _cell_checks(pkg, name, flagged)
                 if pk:
                     cols = ", ".join(q(k) for k in pk)
