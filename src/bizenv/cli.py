@@ -143,9 +143,10 @@ def validate(
     expectations: Annotated[bool, typer.Option(
         "--expectations", help="Also run the great-expectations suite (validation/expectations.json; slower).")] = False,
     reference: Annotated[bool, typer.Option(
-        "--reference", help="Check the Table Schemas with Frictionless itself instead of the compiled SQL (slow).")] = False,
+        "--reference", help="The reference paths (slow): Frictionless checks the Table Schemas instead of the "
+                            "compiled SQL, and pandera runs each rule on its own instead of one query per table.")] = False,
 ) -> None:
-    """Check the corpus: Frictionless schemas and keys, pandera rules, provenance against the sources.
+    """Check the corpus: Frictionless schemas and keys, rules across tables, provenance against the sources.
 
     Reports every problem with file, row/line, column, rule and offending value;
     exits 1 when there is any error. Never modifies a file. DuckDB's working memory is
