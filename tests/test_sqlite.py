@@ -149,6 +149,21 @@ def test_a_view_sqlite_would_answer_differently_is_stored_as_rows(pkg):
     assert con.execute("SELECT half FROM halves WHERE task_id = 'xianning-2019-t001'").fetchone()[0] == 0.5
 
 
+def test_a_view_whose_text_differs_in_sqlite_is_stored_as_rows(pkg):
+    """SQLite's lower() folds ASCII letters only (É stays É), DuckDB's every letter: the same number of
+    rows and the same lengths, other text; the fingerprint of the two results notices."""
+    from bizenv.build import build
+
+    views = pkg / "sql" / "views.sql"
+    views.write_text(views.read_text(encoding="utf-8") + "\n-- folded: lower case of a non-ASCII capital\n"
+                     "CREATE VIEW folded AS SELECT task_id, lower('É' || task_id) AS low FROM tasks\n;\n",
+                     encoding="utf-8")
+    build(Package.open(pkg))
+    con = sqlite3.connect(pkg / "build" / "bizenv.sqlite")
+    assert "_view_folded" in {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+    assert differences(pkg, "folded") == []
+
+
 @pytest.mark.parametrize("tail", ["SELECT count(*) AS n FROM c",  # SQLite runs it
                                   "SELECT x FROM c QUALIFY row_number() OVER () < 0"])  # DuckDB alone
 def test_a_view_that_never_ends_stops_the_build_with_a_message(runner, pkg, monkeypatch, tail):
