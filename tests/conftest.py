@@ -37,7 +37,7 @@ def built_pkg(tmp_path_factory) -> Path:
     from bizenv.package import Package
 
     root = copy_package(tmp_path_factory.mktemp("built") / "pkg")
-    build(Package.open(root))
+    build(Package.open(root), site=True)
     return root
 
 

@@ -190,7 +190,7 @@ def test_build_refuses_an_invalid_corpus_and_keeps_the_old_database(runner, pkg)
 
 
 def test_failed_build_half_way_leaves_previous_build_intact(runner, pkg):
-    assert runner.invoke(app, ["build", "-p", str(pkg)]).exit_code == 0
+    assert runner.invoke(app, ["build", "--site", "-p", str(pkg)]).exit_code == 0
     before = query(runner, pkg, "SELECT count(*) AS n FROM task_overview")
     views = pkg / "sql" / "views.sql"
     views.write_text(views.read_text(encoding="utf-8") + "\nCREATE VIEW broken AS SELECT nope FROM tasks\n;\n",

@@ -141,7 +141,7 @@ def test_a_view_sqlite_would_answer_differently_is_stored_as_rows(pkg):
                      "-- same_in_both: a plain projection\n"
                      "CREATE VIEW same_in_both AS SELECT task_id, seq * 2 AS double FROM tasks\n;\n",
                      encoding="utf-8")
-    build(Package.open(pkg))
+    build(Package.open(pkg), site=True)
     con = sqlite3.connect(pkg / "build" / "bizenv.sqlite")
     names = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
     assert "_view_halves" in names and "_view_same_in_both" not in names
@@ -158,7 +158,7 @@ def test_a_view_whose_text_differs_in_sqlite_is_stored_as_rows(pkg):
     views.write_text(views.read_text(encoding="utf-8") + "\n-- folded: lower case of a non-ASCII capital\n"
                      "CREATE VIEW folded AS SELECT task_id, lower('É' || task_id) AS low FROM tasks\n;\n",
                      encoding="utf-8")
-    build(Package.open(pkg))
+    build(Package.open(pkg), site=True)
     con = sqlite3.connect(pkg / "build" / "bizenv.sqlite")
     assert "_view_folded" in {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
     assert differences(pkg, "folded") == []
@@ -172,7 +172,7 @@ def test_a_view_that_never_ends_stops_the_build_with_a_message(runner, pkg, monk
     views.write_text(views.read_text(encoding="utf-8") + "\n-- forever\nCREATE VIEW forever AS WITH RECURSIVE "
                      f"c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) {tail}\n;\n", encoding="utf-8")
     started = time.monotonic()
-    result = runner.invoke(app, ["build", "-p", str(pkg)])
+    result = runner.invoke(app, ["build", "--site", "-p", str(pkg)])  # the site's database computes every view
     assert result.exit_code == 1 and "view forever took longer than 2 s" in result.output, result.output
     assert time.monotonic() - started < 60
     assert not (pkg / "build" / "bizenv.sqlite").exists()
@@ -293,7 +293,7 @@ def test_a_column_of_a_view_is_added_to_search_in_one_place(pkg, monkeypatch):
     from bizenv.build import build
 
     monkeypatch.setitem(sqlitedb.SEARCH, "tasks", ["tasks.text_clean", "task_overview.heading2"])
-    build(Package.open(pkg))
+    build(Package.open(pkg), site=True)
     site = plugin()
     con = sqlite3.connect(pkg / "build" / "bizenv.sqlite")
     con.create_function("escape_fts", 1, site.fts_match)
@@ -589,3 +589,22 @@ def test_help_does_not_import_datasette_or_openpyxl():
             "print(sorted(m for m in ('datasette', 'openpyxl', 'uvicorn', 'duckdb') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_site_is_written_from_the_database_and_never_left_older_than_it(runner, pkg):
+    """bizenv build writes the database and Parquet; the site's SQLite file comes from the built database
+    (build --site, or serve when it is missing or stale), and a build without it removes the old one."""
+    from bizenv.build import site_is_stale
+    from bizenv.cli import app
+
+    site = pkg / "build" / "bizenv.sqlite"
+    assert runner.invoke(app, ["build", "-p", str(pkg)]).exit_code == 0
+    assert not site.exists() and site_is_stale(Package.open(pkg))
+    result = runner.invoke(app, ["build", "--site", "-p", str(pkg)])
+    assert result.exit_code == 0 and "site: " in result.output and site.is_file()
+    assert not site_is_stale(Package.open(pkg))
+    assert runner.invoke(app, ["build", "-p", str(pkg)]).exit_code == 0
+    assert not site.exists()  # never a site older than its database
+    result = runner.invoke(app, ["serve", "--metadata-only", "-p", str(pkg)])
+    assert result.exit_code == 0 and "writing it" in result.output and site.is_file()
+    assert differences(pkg, "tasks") == [] and differences(pkg, "task_overview") == []

@@ -1,10 +1,15 @@
-"""``bizenv build``: the DuckDB database, its views, one Parquet file per table and the SQLite file.
+"""``bizenv build``: the DuckDB database, its views and one Parquet file per table; the site's SQLite file.
 
 The build validates first and refuses an invalid corpus; it writes the tables the validator
 read, so every CSV file is read once.  Tables and Parquet files keep the rows in the order of
 their CSV files.  It writes everything into a
 temporary folder inside ``build/`` and only then moves it into place, so a build that
 fails half-way leaves the previous database and Parquet files as they were.
+
+The web page's SQLite file (``build/bizenv.sqlite``, with its search index) is written from the
+built database by :func:`build_site`: by ``bizenv build --site``, and by ``bizenv serve`` when it
+is missing or older than the database.  A build without it removes the old one, so that build/
+never holds a site older than its database.
 """
 
 from __future__ import annotations
@@ -49,8 +54,9 @@ def split_statements(sql: str) -> list[str]:
     return statements
 
 
-def build(pkg: Package, validate_first: bool = True) -> BuildResult:
-    """Validate, then write the validated tables: every CSV is read once, by the validator."""
+def build(pkg: Package, validate_first: bool = True, site: bool = False) -> BuildResult:
+    """Validate, then write the validated tables: every CSV is read once, by the validator.  With
+    ``site``, the web page's SQLite file too (:func:`build_site`)."""
     try:
         if pkg.build_dir.is_symlink():
             raise BuildError(f"{pkg.build_dir} is a symbolic link; remove it (build/ is written by bizenv build)")
@@ -75,7 +81,7 @@ def build(pkg: Package, validate_first: bool = True) -> BuildResult:
                     raise BuildError("tables could not be loaded", loaded.findings)
                 tables = loaded.tables
             _copy(con, tables, tmp / "bizenv.duckdb")
-        out = _write(pkg, tmp, tables)
+        out = _write(pkg, tmp, tables, site)
         _swap(pkg, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -92,7 +98,7 @@ def _copy(con, tables: list[str], db: Path) -> None:
     con.execute("DETACH out")
 
 
-def _write(pkg: Package, tmp: Path, tables: list[str]) -> BuildResult:
+def _write(pkg: Package, tmp: Path, tables: list[str], site: bool) -> BuildResult:
     db = tmp / "bizenv.duckdb"
     parquet = tmp / "parquet"
     parquet.mkdir()
@@ -108,17 +114,60 @@ def _write(pkg: Package, tmp: Path, tables: list[str]) -> BuildResult:
             con.execute(f"COPY {quote_ident(name)} TO {target} (FORMAT parquet)")
         con.execute("CHECKPOINT")
     result.views = create_views(pkg, db)
+    if site:
+        _write_site(pkg, db, tmp / "bizenv.sqlite", tables, result.views)
+    return result
+
+
+def _write_site(pkg: Package, db: Path, path: Path, tables: list[str], views: list[str]) -> None:
     from . import sqlitedb
     from .tables import connect
 
     con = connect(str(db), read_only=True, enable_external_access=False)
     try:
-        sqlitedb.write(pkg, con, tmp / "bizenv.sqlite", tables, result.views)
+        sqlitedb.write(pkg, con, path, tables, views)
     except sqlitedb.ViewTimeout as exc:
         raise BuildError(str(exc)) from None
     finally:
         con.close()
-    return result
+
+
+def site_path(pkg: Package) -> Path:
+    return pkg.build_dir / "bizenv.sqlite"
+
+
+def build_site(pkg: Package) -> Path:
+    """Write the web page's SQLite file from the built database (build it first if it is stale); the
+    file is written beside and renamed into place, so a failure leaves the previous one."""
+    if is_stale(pkg):
+        build(pkg)
+    from .tables import connect
+
+    con = connect(str(pkg.database), read_only=True, enable_external_access=False)
+    try:
+        names = {r[0]: r[1] for r in con.execute(
+            "SELECT table_name, 'table' FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND NOT internal UNION ALL SELECT view_name, 'view' FROM duckdb_views() "
+            "WHERE database_name = current_database() AND NOT internal").fetchall()}
+    finally:
+        con.close()
+    tables = [t for t in pkg.table_names if names.get(t) == "table"]
+    views = [v for v, kind in names.items() if kind == "view"]
+    fd, tmp = tempfile.mkstemp(prefix=".site-", suffix=".sqlite", dir=pkg.build_dir)
+    os.close(fd)
+    try:
+        _write_site(pkg, pkg.database, Path(tmp), tables, views)
+        os.replace(tmp, site_path(pkg))
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return site_path(pkg)
+
+
+def site_is_stale(pkg: Package) -> bool:
+    """True when the site's SQLite file is missing or older than the database (or the database is stale)."""
+    path = site_path(pkg)
+    return is_stale(pkg) or not path.is_file() or path.stat().st_mtime < pkg.database.stat().st_mtime
 
 
 VIEW = re.compile(r"(?:\s*--[^\n]*\n)*\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s", re.IGNORECASE)
@@ -188,15 +237,18 @@ def _swap(pkg: Package, tmp: Path) -> None:
     if final_parquet.exists():
         final_parquet.rename(old)
     (tmp / "parquet").rename(final_parquet)
-    os.replace(tmp / "bizenv.sqlite", pkg.build_dir / "bizenv.sqlite")
+    if (tmp / "bizenv.sqlite").exists():
+        os.replace(tmp / "bizenv.sqlite", site_path(pkg))
+    else:  # a site older than the new database is not kept
+        site_path(pkg).unlink(missing_ok=True)
     os.replace(tmp / "bizenv.duckdb", pkg.database)
     shutil.rmtree(old, ignore_errors=True)
 
 
 def is_stale(pkg: Package) -> bool:
-    """True when the database (or the SQLite file beside it) is missing, older than an input, or
-    not a database DuckDB can open (a stale or damaged file is rebuilt, never trusted)."""
-    if not pkg.database.is_file() or not (pkg.build_dir / "bizenv.sqlite").is_file():
+    """True when the database is missing, older than an input, or not a database DuckDB can open
+    (a stale or damaged file is rebuilt, never trusted)."""
+    if not pkg.database.is_file():
         return True
     try:
         with open(pkg.database, "rb") as fh:

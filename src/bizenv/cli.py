@@ -185,11 +185,16 @@ def validate(
 def build(
     package: PackageOpt = None,
     no_validate: Annotated[bool, typer.Option("--no-validate", help="Skip validation (not for releases).")] = False,
+    site: Annotated[bool, typer.Option(
+        "--site", help="Also write build/bizenv.sqlite, the web page's database with its search index "
+                       "(bizenv serve writes it when needed).")] = False,
 ) -> None:
     """Validate, then write build/bizenv.duckdb (tables, views) and build/parquet/<table>.parquet.
 
     The build writes to a temporary folder and renames, so a failed build leaves the
     previous database intact. Memory: as for validate (BIZENV_MEMORY_LIMIT).
+
+    Example: bizenv build --site   (then datasette or bizenv serve can use build/bizenv.sqlite)
     """
     from .build import BuildError
     from .build import build as run_build
@@ -197,7 +202,7 @@ def build(
 
     pkg = open_package(package)
     try:
-        result = run_build(pkg, validate_first=not no_validate)
+        result = run_build(pkg, validate_first=not no_validate, site=site)
     except BuildError as exc:
         if exc.findings:
             typer.echo(render_text(exc.findings, {}), err=True)
@@ -206,6 +211,8 @@ def build(
     typer.echo(f"built {rel(result.database)}: {len(result.tables)} tables, {len(result.views)} views "
                f"({', '.join(result.views)})")
     typer.echo(f"parquet: {rel(result.parquet)}/ ({sum(result.tables.values())} rows in all)")
+    if site:
+        typer.echo(f"site: {rel(pkg.build_dir / 'bizenv.sqlite')}")
 
 
 @app.command()
@@ -311,7 +318,7 @@ def serve(
     Example: bizenv serve --port 8080, then open http://127.0.0.1:8080/
     """
     pkg = open_package(package)
-    ensure_built(pkg)
+    ensure_built(pkg, site=True)
     try:
         from . import serve as site
     except ModuleNotFoundError as exc:
@@ -331,16 +338,22 @@ def serve(
     site.run(pkg, host, port, log=lambda m: typer.echo(m, err=True))
 
 
-def ensure_built(pkg) -> None:
-    from .build import BuildError, build, is_stale
+def ensure_built(pkg, site: bool = False) -> None:
+    """Build the database if it is missing or stale; with ``site``, the web page's SQLite file too."""
+    from .build import BuildError, build, build_site, is_stale, site_is_stale
 
-    if not is_stale(pkg):
+    if not (is_stale(pkg) or site and site_is_stale(pkg)):
         return
     if not pkg.build_dir.is_dir() and pkg.build_dir.exists():
         fail(f"{pkg.build_dir} is not a folder: remove it, then run the command again")
-    typer.echo("bizenv: the database is missing or older than the data; building it first", err=True)
     try:
-        build(pkg)
+        if is_stale(pkg):
+            typer.echo("bizenv: the database is missing or older than the data; building it first", err=True)
+            build(pkg, site=site)
+        elif site:
+            typer.echo("bizenv: the site's database is missing or older than build/bizenv.duckdb; writing it",
+                       err=True)
+            build_site(pkg)
     except BuildError as exc:
         fail(f"{exc}")
 
