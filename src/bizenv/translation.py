@@ -140,12 +140,11 @@ def numbers_ok_sql(digits: str, numeral: str, en: str) -> str:
     and ``numeral`` (:func:`zh_digits_sql`, :func:`zh_numeral_sql`): every digit run is printed alike, as a
     whole number, in ``en``, and there is no Chinese numeral that might count something.  Where it is
     false the row is read by :func:`missing_numbers` (the two never disagree on a pass)."""
-    # the English's numbers as space-separated tokens (a full stop after a number is not a decimal point)
-    tokens = (f"(' ' || regexp_replace(regexp_replace(coalesce({en}, ''), '\\.(\\D|$)', ' \\1', 'g'), "
-              "'[^0-9.]+', ' ', 'g') || ' ')")
-    # the tokens are computed once per row (bound to tok), not once per digit run
-    return (f"(coalesce(len({digits}) = 0 OR list_transform([{tokens}], lambda tok: list_bool_and(list_transform("
-            f"{digits}, lambda x: strpos(tok, ' ' || x || ' ') > 0)))[1], true) AND NOT coalesce({numeral}, false))")
+    # the English's numbers: runs of digits and of full stops each followed by a digit (a full stop
+    # after a number ends a sentence, it is not a decimal point); read only when there is a digit run
+    numbers = f"regexp_extract_all(coalesce({en}, ''), '(?:\\.?[0-9])+')"
+    return (f"(CASE WHEN coalesce(len({digits}), 0) = 0 THEN true ELSE list_has_all({numbers}, {digits}) END "
+            f"AND NOT coalesce({numeral}, false))")
 
 
 def fast_numbers_sql(zh: str, en: str) -> str:

@@ -482,11 +482,20 @@ def _sources() -> str:
 
 def _translation_check(sql: str, recheck: Callable | None = None) -> Check:
     joins = (join("s", _sources(), "s.source_table = t.source_table AND s.source_id = t.source_id "
-                                    "AND s.source_column = t.source_column"),
-             # the glossary as one map of term -> its English in lower case (one row)
-             join("g", f"SELECT map(list(term), list(lower(coalesce(english, '')))) AS english FROM {GLOSSARY}",
-                  "true"))
-    return Check(sql, joins, {"glossary_terms": _glossary_pattern}, recheck)
+                                    "AND s.source_column = t.source_column"),)
+    return Check(sql, joins, {"glossary_terms": _glossary_pattern, "glossary_keys": _glossary_keys,
+                              "glossary_english": _glossary_english}, recheck)
+
+
+def _glossary_keys(con) -> list[str]:
+    """The glossary's terms, in order (bound as a parameter, with :func:`_glossary_english`)."""
+    return con.execute(f"SELECT coalesce(list(term ORDER BY term), []) FROM {GLOSSARY}").fetchall()[0][0]
+
+
+def _glossary_english(con) -> list[str]:
+    """The English of each term of :func:`_glossary_keys`, in lower case, in the same order."""
+    return con.execute(f"SELECT coalesce(list(lower(coalesce(english, '')) ORDER BY term), []) "
+                       f"FROM {GLOSSARY}").fetchall()[0][0]
 
 
 def _glossary_pattern(con) -> str:
@@ -515,10 +524,11 @@ def _():
       "a glossary term of the Chinese text is not rendered with its glossary English (data/glossary.csv; "
       "case-insensitive; a term inside a longer glossary term is rendered by the longer one)")
 def _():
-    # the English is put in lower case once per row (bound to en), each distinct term looked for in it
+    # the English is put in lower case once per row (bound to en); each distinct term's English (the glossary
+    # as two bound lists) is looked for in it
     return _translation_check("coalesce(len(s.f.terms) = 0, true) OR list_transform([lower(coalesce(t.text, ''))], "
                               "lambda en: list_bool_and(list_transform(list_distinct(s.f.terms), "
-                              "lambda x: strpos(en, g.english[x]) > 0)))[1]")
+                              "lambda x: strpos(en, $glossary_english[list_position($glossary_keys, x)]) > 0)))[1]")
 
 
 @rule("translation-numbers", "translations", "text",
