@@ -706,10 +706,9 @@ def _run_group(con, pkg: Package, table: str, rules: list[Rule], skipped: list[F
 
 def _group_sql(con, pkg: Package, table: str, rules: list[Rule], checks: list[Check], mask: bool):
     """The query of a group (see :func:`_run_group`) and its bound parameters."""
-    params: dict = {}
+    wanted: dict = {}
     for c in checks:
-        for name, value in c.params.items():
-            params[name] = value(con) if callable(value) else value
+        wanted |= c.params
     if rules[0].row_sql:  # read while the file was read, or computed now if it was not
         raw, column = f"raw_{table}", flag_column(rules[0].name)
         read = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?",
@@ -722,9 +721,16 @@ def _group_sql(con, pkg: Package, table: str, rules: list[Rule], checks: list[Ch
     flags = ", ".join(f"coalesce(({c}), true) AS _r{i}" for i, c in enumerate(conditions))
     inner = f"SELECT t._row, {flags} FROM {source} t {joins}"
     if mask:
-        return f"SELECT _row, _r0 FROM ({inner}) ORDER BY _row", params
-    every = " AND ".join(f"_r{i}" for i in range(len(conditions)))
-    return f"SELECT * FROM ({inner}) WHERE NOT ({every}) ORDER BY _row", params
+        sql = f"SELECT _row, _r0 FROM ({inner}) ORDER BY _row"
+    else:
+        every = " AND ".join(f"_r{i}" for i in range(len(conditions)))
+        sql = f"SELECT * FROM ({inner}) WHERE NOT ({every}) ORDER BY _row"
+    import re
+
+    # only the parameters this query names are bound (DuckDB refuses others)
+    params = {name: value(con) if callable(value) else value for name, value in wanted.items()
+              if re.search(rf"\${re.escape(name)}\b", sql)}
+    return sql, params
 
 
 def _reason(exc: Exception) -> str:
