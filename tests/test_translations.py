@@ -246,3 +246,26 @@ def test_fast_path_agrees_with_python_on_the_corpus():
     # and it is never looser: a dropped number fails both
     assert all(not ok for ok in (con.execute(f"SELECT {fast_numbers_sql('$1', '$2')}", [zh, en.replace("1", "")])
                                  .fetchone()[0] for zh, en in pairs if "1" in zh and "1" in en))
+
+
+def test_the_fast_path_never_passes_what_python_rejects_on_random_texts():
+    """Random Chinese and English over the characters that matter (digits, full-width digits, numerals,
+    measure words, full stops, commas): wherever DuckDB passes a row, bizenv.translation finds no number
+    missing.  An English number grouped with commas (9,190) is one number, not 9 and 190."""
+    import random
+
+    import duckdb
+
+    from bizenv.translation import fast_numbers_sql
+
+    rng = random.Random(5)
+    zh_chars, en_chars = list("一二三两十百千万零〇个项级合家年月日5０１２.．9 企业服务"), list("0123456789. abc,")
+    pairs = [("".join(rng.choice(zh_chars) for _ in range(rng.randint(0, 12))),
+              "".join(rng.choice(en_chars) for _ in range(rng.randint(0, 14)))) for _ in range(20_000)]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE p AS SELECT unnest($1) AS zh, unnest($2) AS en",
+                [[z for z, _ in pairs], [e for _, e in pairs]])
+    fast = con.execute(f"SELECT zh, en, {fast_numbers_sql('zh', 'en')} FROM p").fetchall()
+    assert sum(ok for *_, ok in fast) > 2_000  # the fast path passes many
+    assert [(zh, en) for zh, en, ok in fast if ok and missing_numbers(zh, en)] == []
+    assert duckdb.execute(f"SELECT {fast_numbers_sql('$1', '$2')}", ["9", "9,190 firms"]).fetchone()[0] is False

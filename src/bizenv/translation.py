@@ -114,42 +114,53 @@ def en_numbers(text: str | None) -> set[str]:
     return keys
 
 
-def zh_digits_sql(zh: str) -> str:
-    """DuckDB SQL: the digit runs of ``zh`` (full-width digits read as ASCII), as a list of strings."""
-    # the runs are found in the text as printed and only they are translated (the text is long, they are short)
-    return (f"list_transform(regexp_extract_all(coalesce({zh}, ''), '[0-9０-９]+(?:[.．][0-9０-９]+)?'), "
-            "lambda x: translate(x, '０１２３４５６７８９．', '0123456789.'))")
+DIGIT_RUN = "[0-9０-９]+(?:[.．][0-9０-９]+)?"
 
 
-def zh_numeral_sql(zh: str) -> str:
-    """DuckDB SQL: ``zh`` has a Chinese numeral that might count something (三级, 两个, 五合一)."""
-    numeral = f"[{CN_NUMERAL[:-3]}][{CN_NUMERAL}]*([{MEASURE_WORDS}]|.合一)"
-    return f"regexp_matches(coalesce({zh}, ''), '{numeral}')"
+def zh_numeral_pattern() -> str:
+    """A Chinese numeral that might count something (三级, 两个, 五合一)."""
+    return f"[{CN_NUMERAL[:-3]}][{CN_NUMERAL}]*(?:[{MEASURE_WORDS}]|.合一)"
+
+
+def zh_numbers_sql(zh: str) -> str:
+    """DuckDB SQL: the numbers of ``zh`` as a struct: ``digits``, its digit runs (full-width digits read as
+    ASCII), and ``numeral``, whether it has a Chinese numeral that might count something.
+
+    One pass of one regular expression finds both: a digit run and a numeral never start on the same
+    character.  A numeral can take in a digit (三5合一) and hide that run, but a text with a numeral is
+    read by :func:`missing_numbers` anyway, so the runs are complete wherever they are used alone."""
+    both = f"regexp_extract_all(coalesce({zh}, ''), '{DIGIT_RUN}|{zh_numeral_pattern()}')"
+    digits = (f"list_transform(list_filter(a, lambda x: regexp_full_match(x, '{DIGIT_RUN}')), "
+              "lambda x: translate(x, '０１２３４５６７８９．', '0123456789.'))")
+    numeral = f"list_bool_or(list_transform(a, lambda x: NOT regexp_full_match(x, '{DIGIT_RUN}')))"
+    return f"list_transform([{both}], lambda a: {{'digits': {digits}, 'numeral': coalesce({numeral}, false)}})[1]"
 
 
 def zh_features_sql(zh: str, terms: str) -> str:
     """DuckDB SQL: what the translation rules need of a Chinese text, as a struct of short values
-    (empty; the matches of the pattern ``terms``, the glossary's terms; digits; numeral), so that
-    the long text itself is not carried through a join."""
+    (empty; the matches of the pattern ``terms``, the glossary's terms; numbers, see
+    :func:`zh_numbers_sql`), so that the long text itself is not carried through a join."""
     return (f"{{'empty': coalesce({zh}, '') = '', 'terms': regexp_extract_all(coalesce({zh}, ''), {terms}), "
-            f"'digits': {zh_digits_sql(zh)}, 'numeral': {zh_numeral_sql(zh)}}}")
+            f"'numbers': {zh_numbers_sql(zh)}}}")
 
 
 def numbers_ok_sql(digits: str, numeral: str, en: str) -> str:
     """DuckDB SQL true where :func:`missing_numbers` is surely empty, from the Chinese text's ``digits``
-    and ``numeral`` (:func:`zh_digits_sql`, :func:`zh_numeral_sql`): every digit run is printed alike, as a
+    and ``numeral`` (:func:`zh_numbers_sql`): every digit run is printed alike, as a
     whole number, in ``en``, and there is no Chinese numeral that might count something.  Where it is
     false the row is read by :func:`missing_numbers` (the two never disagree on a pass)."""
     # the English's numbers: runs of digits and of full stops each followed by a digit (a full stop
     # after a number ends a sentence, it is not a decimal point); read only when there is a digit run
     numbers = f"regexp_extract_all(coalesce({en}, ''), '(?:\\.?[0-9])+')"
-    return (f"(CASE WHEN coalesce(len({digits}), 0) = 0 THEN true ELSE list_has_all({numbers}, {digits}) END "
+    # a comma between digits groups thousands in English (9,190 is one number): such texts are read in Python
+    return (f"(CASE WHEN coalesce(len({digits}), 0) = 0 THEN true "
+            f"ELSE list_has_all({numbers}, {digits}) AND NOT regexp_matches(coalesce({en}, ''), '[0-9],[0-9]') END "
             f"AND NOT coalesce({numeral}, false))")
 
 
 def fast_numbers_sql(zh: str, en: str) -> str:
     """:func:`numbers_ok_sql` computed from the Chinese text ``zh`` itself."""
-    return numbers_ok_sql(zh_digits_sql(zh), zh_numeral_sql(zh), en)
+    return (f"list_transform([{zh_numbers_sql(zh)}], lambda n: {numbers_ok_sql('n.digits', 'n.numeral', en)})[1]")
 
 
 def missing_numbers(zh: str | None, en: str | None) -> list[str]:

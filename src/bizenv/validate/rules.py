@@ -459,8 +459,8 @@ def _():
 # --- translations ------------------------------------------------------------------------------------
 # A translation renders one cell: (source_table, source_id, source_column) names it; these are the cells
 # that may be translated.  The Chinese texts are long, so they are not carried through the join: what the
-# rules need of each is computed where the text is read (s.empty, s.terms: the glossary terms it prints,
-# s.digits: its digit runs, s.numeral: whether it has a Chinese numeral that may count something).
+# rules need of each is computed where the text is read (s.f.empty, s.f.terms: the glossary terms it prints,
+# s.f.numbers: its digit runs and whether it has a Chinese numeral that may count something).
 
 TRANSLATABLE = (("tasks", "task_id", "text", "coalesce(text_clean, text)"), ("measures", "measure_id", "title", "title"),
                 ("measures", "measure_id", "body", "body"), ("documents", "document_id", "title", "title"))
@@ -539,7 +539,7 @@ def _():
 
     # most rows pass in DuckDB (every digit run of the Chinese printed alike in the English, no Chinese
     # numeral); the rest - converted amounts, number words, months - are read by bizenv.translation
-    return _translation_check(numbers_ok_sql("s.f.digits", "s.f.numeral", "t.text"), _numbers_recheck)
+    return _translation_check(numbers_ok_sql("s.f.numbers.digits", "s.f.numbers.numeral", "t.text"), _numbers_recheck)
 
 
 def _numbers_recheck(con, rows: list[int]) -> set[int]:
