@@ -69,12 +69,23 @@ def strip_pad(text: str) -> str:
     return text.strip(PAD)
 
 
+def _python_whitespace() -> str:
+    """Every character ``str.isspace`` accepts (what ``str.strip()`` removes), found once per process."""
+    global _WHITESPACE
+    if _WHITESPACE is None:
+        _WHITESPACE = "".join(ch for ch in map(chr, range(0x110000)) if ch.isspace())
+    return _WHITESPACE
+
+
+_WHITESPACE: str | None = None
+
+
 def clean_sql(column: str) -> str:
     """:func:`clean_text` as a DuckDB SQL expression over ``column`` (the same patterns, in RE2)."""
     def lit(text: str) -> str:
         return "'" + text.replace("'", "''") + "'"
 
-    python_whitespace = "".join(ch for ch in map(chr, range(0x110000)) if ch.isspace())  # what str.strip() removes
+    python_whitespace = _python_whitespace()
     expr = f"regexp_replace({column}, {lit(AFTER_CJK.pattern)}, '\\1', 'g')"
     expr = f"regexp_replace({expr}, {lit(BEFORE_CJK.pattern)}, '\\1', 'g')"
     expr = f"regexp_replace({expr}, {lit(WS_RE.pattern)}, ' ', 'g')"

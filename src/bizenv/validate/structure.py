@@ -16,8 +16,14 @@ def check(pkg: Package, reference: bool = False, con=None) -> list[Finding]:
     from ..tables import connect
     from . import compiled, filecheck, lint
 
+    from concurrent.futures import ThreadPoolExecutor
+
     own = con is None
     con = con or connect()
+    # Frictionless reads the descriptor (its import alone takes a good part of a second) while DuckDB
+    # reads the files: DuckDB works without holding Python's lock
+    pool = ThreadPoolExecutor(max_workers=1)
+    descriptor = None if reference else pool.submit(descriptor_errors, pkg)
     try:
         findings, blocked = [], []
         for name in pkg.table_names:  # every byte of every file, before any is read as CSV
@@ -29,8 +35,9 @@ def check(pkg: Package, reference: bool = False, con=None) -> list[Finding]:
         findings += lint.check_cells(pkg, con)
         if reference:
             return findings + frictionless_report(pkg)
-        return findings + descriptor_errors(pkg) + fast
+        return findings + descriptor.result() + fast
     finally:
+        pool.shutdown(wait=True)
         if own:
             con.close()
 
