@@ -310,22 +310,46 @@ class Sources:
         lines = pa.LargeStringArray.from_buffers(len(starts), pa.py_buffer(np.append(starts, bounds[-1])), buffer)
         index, named = {p: i for i, p in enumerate(paths)}, Counter(s.path for s in sources)
         base = np.cumsum(counts) - counts
-        entries = [(s.document_id, index[s.path]) for s in sources if s.path in index for _ in range(named[s.path])]
+        # one entry per document and file, as often as the file is named (a document without an
+        # identifier matches no value: it has no entry)
+        entries = [(s.document_id, index[s.path]) for s in sources
+                   if s.path in index and s.document_id is not None for _ in range(named[s.path])]
         most: dict = {}
         for doc, i in entries:
             most[doc] = max(most.get(doc, 0), int(counts[i]))
         seen: set = set()
-        first = [not (doc in seen or seen.add(doc)) for doc, _ in entries]
+        file = np.fromiter((i for _, i in entries), dtype=np.int64, count=len(entries))
         return Batch(
-            files=pa.table({"i": np.arange(len(paths), dtype=np.int64), "content": files}),
-            lines=pa.table({"k": np.arange(len(starts), dtype=np.int64), "line": lines}),
-            entries=pa.table({"document_id": pa.array([d for d, _ in entries], pa.string()),
-                              "file": pa.array([i for _, i in entries], pa.int64()),
-                              "base": pa.array([int(base[i]) for _, i in entries], pa.int64()),
-                              "n": pa.array([int(counts[i]) for _, i in entries], pa.int64()),
-                              "first": pa.array(first, pa.bool_()),
-                              "max_n": pa.array([most[d] for d, _ in entries], pa.int64())}),
+            files=_table(i=_ints(np.arange(len(paths))), content=files),
+            lines=_table(k=_ints(np.arange(len(starts))), line=lines),
+            entries=_table(document_id=_texts([d for d, _ in entries]), file=_ints(file), base=_ints(base[file]),
+                           n=_ints(counts[file]), max_n=_ints([most[d] for d, _ in entries]),
+                           first=_ints([0 if doc in seen or seen.add(doc) else 1 for doc, _ in entries])),
             read={d for d, _ in entries})
+
+
+# Arrow arrays made from their buffers (pyarrow's converters of Python values would import pandas)
+def _ints(values):
+    import numpy as np
+    import pyarrow as pa
+
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+
+
+def _texts(values: list[str]):
+    import numpy as np
+    import pyarrow as pa
+
+    data = [v.encode("utf-8") for v in values]
+    offsets = np.concatenate(([0], np.cumsum(np.fromiter(map(len, data), dtype=np.int64, count=len(data)))))
+    return pa.LargeStringArray.from_buffers(len(data), pa.py_buffer(offsets), pa.py_buffer(b"".join(data)))
+
+
+def _table(**columns):
+    import pyarrow as pa
+
+    return pa.Table.from_arrays(list(columns.values()), names=list(columns))
 
 
 def document_of(pkg: Package, table: str) -> tuple[str, str] | None:
@@ -436,7 +460,7 @@ class Plan:
         for name, table in names.items():
             con.register(name, table)
         try:
-            values, params = self._parts(("line",), ", d.base, d.n, d.first, d.max_n",
+            values, params = self._parts(("line",), ", d.base, d.n, d.first = 1 AS first, d.max_n",
                                          "JOIN _prov_entries d ON d.document_id = {doc}", "", [number])
             if values:
                 sql = f"""
@@ -450,25 +474,19 @@ class Plan:
                                                                                           false)))
                                        AND (l.line IS NULL OR NOT contains(l.line, p._value)))
                 """
-                found = con.sql(sql, params=params).to_arrow_table()
-                multi = found.filter(found["_multi"])
-                single = found.filter(_not(found["_multi"]))
-                self.lines += zip(*(single[c].to_pylist() for c in ("_check", "_row", "_value", "_line", "_source")))
-                if multi.num_rows:
-                    con.register("_prov_multi", multi)
-                    try:
-                        con.execute("""
-                            INSERT INTO _prov_windows
-                            SELECT _check, _row, _value, _line, NULL, NULL FROM _prov_multi WHERE first
-                            UNION ALL
-                            SELECT w._check, w._row, NULL, w._line, w.line_no, rtrim(l.line, chr(10))
-                            FROM (SELECT _check, _row, _line, base, unnest(range(greatest(_line, 1), least(
-                                      _line + length(_value) - length(replace(_value, chr(10), '')), n) + 1)) AS line_no
-                                  FROM _prov_multi) w
-                            JOIN _prov_lines l ON l.k = w.base + w.line_no - 1
-                        """)
-                    finally:
-                        con.unregister("_prov_multi")
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _prov_out AS {sql}", params)
+                self.lines += con.execute("SELECT _check, _row, _value, _line, _source FROM _prov_out "
+                                          "WHERE NOT _multi").fetchall()
+                con.execute("""
+                    INSERT INTO _prov_windows
+                    SELECT _check, _row, _value, _line, NULL, NULL FROM _prov_out WHERE _multi AND first
+                    UNION ALL
+                    SELECT w._check, w._row, NULL, w._line, w.line_no, rtrim(l.line, chr(10))
+                    FROM (SELECT _check, _row, _line, base, unnest(range(greatest(_line, 1), least(
+                              _line + length(_value) - length(replace(_value, chr(10), '')), n) + 1)) AS line_no
+                          FROM _prov_out WHERE _multi) w
+                    JOIN _prov_lines l ON l.k = w.base + w.line_no - 1
+                """)
             values, params = self._parts(("document",), ", d.file", "JOIN _prov_entries d ON d.document_id = {doc}",
                                          "", [number])
             if values:
@@ -543,14 +561,8 @@ class Plan:
         return out
 
     def close(self) -> None:
-        for name in ("_prov_docs", "_prov_windows", "_prov_read"):
+        for name in ("_prov_docs", "_prov_windows", "_prov_read", "_prov_out"):
             self.con.execute(f"DROP TABLE IF EXISTS {name}")
-
-
-def _not(column):
-    import pyarrow.compute as pc
-
-    return pc.invert(column)
 
 
 def verbatim(con, pkg: Package, table: str, column: str, spec: dict) -> list[Finding]:
