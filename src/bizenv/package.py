@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .paths import MAX_META_BYTES, MAX_SOURCE_BYTES, PathRefused, package_file, read_bytes, shown
+from .paths import MAX_META_BYTES, MAX_SOURCE_BYTES, PathRefused, package_file, package_files, read_bytes, shown
 
 DESCRIPTOR = "datapackage.json"
 
@@ -85,6 +85,11 @@ class Package:
     def source_path(self, relative: object, what: str = "source_file") -> Path:
         """The real path of a source file that a ``source_file`` cell names (checked by the gate)."""
         return package_file(self.root, relative, what, max_bytes=MAX_SOURCE_BYTES)
+
+    def source_paths(self, relatives: list, what: str = "source_file") -> list:
+        """:meth:`source_path` for many cells at once: for each, ``(real path, size)`` or the
+        :class:`~bizenv.paths.PathRefused` it raises (the same gate, each folder resolved once)."""
+        return package_files(self.root, relatives, what, max_bytes=MAX_SOURCE_BYTES)
 
     @cached_property
     def _paths(self) -> dict[str, Path]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 # Bounds on what one file may hold (bytes).  Data files are streamed by DuckDB; a source file
 # is read whole, the descriptor, schemas and configuration are parsed in memory.
@@ -58,6 +58,30 @@ def package_file(root: Path, relative: object, what: str, max_bytes: int = MAX_D
 
     ``what`` says where the path came from (``datapackage.json: resource "tasks" path``).
     """
+    return _checked(Path(root).resolve(), relative, what, max_bytes, must_exist, None)[0]
+
+
+def package_files(root: Path, relatives: list, what: str, max_bytes: int = MAX_DATA_BYTES) -> list:
+    """:func:`package_file` for many paths at once: for each, ``(real path, size in bytes)`` or the
+    :class:`PathRefused` it raises, in order.
+
+    The same gate, cheaper per file: the package root and each folder are resolved once, and a file
+    that is not a symbolic link is checked with one ``lstat`` (a link is resolved in full).
+    """
+    base, folders, out = Path(root).resolve(), {}, []
+    for relative in relatives:
+        try:
+            real, info = _checked(base, relative, what, max_bytes, True, folders)
+            out.append((real, info.st_size))
+        except PathRefused as exc:
+            out.append(exc)
+    return out
+
+
+def _checked(base: Path, relative: object, what: str, max_bytes: int, must_exist: bool,
+             folders: dict | None) -> tuple:
+    """(real path, ``os.stat`` result or None when it does not exist) of ``relative`` under the
+    resolved root ``base``, or :class:`PathRefused`.  ``folders`` caches resolved folders."""
     def refuse(rule: str) -> PathRefused:
         return PathRefused(f"{what} {shown(relative)!r} refused: {rule}")
 
@@ -70,21 +94,20 @@ def package_file(root: Path, relative: object, what: str, max_bytes: int = MAX_D
         raise refuse("a URL or drive path; name a file inside the package with a relative path such as data/x.csv")
     if "\\" in relative:
         raise refuse("a backslash; separate folders with /")
-    if PurePosixPath(relative).is_absolute():
+    if relative.startswith("/"):  # what PurePosixPath(relative).is_absolute() says
         raise refuse("an absolute path; name a file inside the package with a relative path such as data/x.csv")
-    base = Path(root).resolve()
     try:
-        real = (base / relative).resolve(strict=False)
+        real, info, inside = _resolved(base, relative, folders)
     except (OSError, RuntimeError) as exc:  # a symlink loop
         raise refuse(f"it cannot be resolved ({exc.__class__.__name__})") from None
-    if not real.is_relative_to(base):
+    if not (inside or real.is_relative_to(base)):
         raise refuse("it leads outside the package (after following .. and symbolic links)")
     try:
-        info = os.stat(real)
+        info = info or os.stat(real)
     except FileNotFoundError:
         if must_exist:
             raise PathRefused(f"{what} {shown(relative)!r}: no such file in the package") from None
-        return real
+        return real, None
     except OSError as exc:
         raise refuse(f"it cannot be read ({exc.strerror})") from None
     if not stat.S_ISREG(info.st_mode):
@@ -93,7 +116,34 @@ def package_file(root: Path, relative: object, what: str, max_bytes: int = MAX_D
         raise refuse(f"it is {kind}, not a regular file")
     if info.st_size > max_bytes:
         raise refuse(f"it holds {info.st_size:,} bytes, more than the {max_bytes:,} allowed")
-    return real
+    return real, info
+
+
+def _resolved(base: Path, relative: str, folders: dict | None) -> tuple:
+    """``(base / relative).resolve()``, its ``stat`` when it was taken on the way (else None), and
+    True when it is known to be inside ``base`` (else None: to be checked).
+
+    With a ``folders`` cache, a path ``folder/name`` (no empty, ``.`` or ``..`` part) resolves its
+    folder once and checks once that it is inside the root; its last part, when ``lstat`` says it is
+    not a symbolic link, is then the real path (its ``lstat`` is its ``stat``), inside the root when
+    its folder is.  Anything else is resolved in full, as ``Path.resolve`` does."""
+    folder, _, name = relative.rpartition("/")
+    plain = name not in ("", ".", "..") and not (folder and {"", ".", ".."} & set(folder.split("/")))
+    if folders is None or not plain:
+        return (base / relative).resolve(strict=False), None, None
+    if folder not in folders:
+        real_folder = (base / folder).resolve(strict=False) if folder else base
+        folders[folder] = (real_folder, str(real_folder), real_folder.is_relative_to(base) or None)
+    real_folder, text, inside = folders[folder]
+    try:
+        info = os.lstat(os.path.join(text, name))
+    except FileNotFoundError:  # what resolve gives for a name that does not exist in a real folder
+        return real_folder / name, None, inside
+    except OSError:  # the folder is a file, or cannot be read: as resolve does, and os.stat says why
+        return (base / relative).resolve(strict=False), None, None
+    if stat.S_ISLNK(info.st_mode):
+        return (real_folder / name).resolve(strict=False), None, None
+    return real_folder / name, info, inside
 
 
 def read_bytes(path: Path, max_bytes: int = MAX_META_BYTES) -> bytes:
