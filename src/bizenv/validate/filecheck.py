@@ -49,7 +49,11 @@ class FileState:  # the findings about one file; fatal: it must not be read as C
 
 
 def scan(path, table: str, rel: str, n_fields: int) -> FileState:
-    """Byte-level checks of the whole file; ``fatal`` when the file must not be read as CSV."""
+    """Byte-level checks of the whole file; ``fatal`` when the file must not be read as CSV.
+
+    The file is read into one buffer of ``CHUNK`` bytes, looked at ``BLOCK`` bytes at a time; what
+    crosses from one block to the next is only the quotes counted so far and the last byte.
+    """
     import numpy as np
 
     def finding(rule: str, message: str, line: int | None = None, fatal: bool = False) -> Finding:
@@ -87,7 +91,7 @@ def scan(path, table: str, rel: str, n_fields: int) -> FileState:
                         ends += count
                         commas += int(np.count_nonzero(np.equal(a, COMMA, out=mask[:n])))
                     else:
-                        found = _outside(a, quotes % 2, last, np)
+                        found = _outside(a, quotes % 2, last)
                         if found.blank.size and blank_line is None:
                             blank_line = lines + int(np.searchsorted(found.ends_all, found.blank[0])) + 1
                         lines += found.ends_all.size
@@ -122,16 +126,20 @@ def scan(path, table: str, rel: str, n_fields: int) -> FileState:
 
 @dataclass
 class _Outside:  # what one block holds outside quoted cells
-    ends_all: object  # positions of every line end (inside quoted cells too)
+    ends_all: object  # positions of every line end (inside quoted cells too), a NumPy array
     ends: int  # line ends outside quoted cells
     commas: int  # commas outside quoted cells
-    blank: object  # positions of the line ends that end an empty line
+    blank: object  # positions of the line ends that end an empty line, a NumPy array
     quotes: int  # double quotes in the block
 
 
-def _outside(a, odd: int, last: int, np) -> _Outside:
-    """The exact reading of a block: ``odd`` says whether it starts inside a quoted cell, ``last``
-    is the byte before it. A byte is outside quoted cells when the quotes before it are even."""
+def _outside(a, odd: int, last: int) -> _Outside:
+    """The exact reading of a block (a NumPy array of bytes): ``odd`` says whether it starts inside
+    a quoted cell, ``last`` is the byte before it. A byte is outside quoted cells when the quotes
+    before it are even in number; a line end outside them ends an empty line when the byte before
+    it is a line end too."""
+    import numpy as np
+
     q = np.flatnonzero(a == QUOTE)
     nl = np.flatnonzero(a == LF)
     if q.size or odd:
@@ -141,9 +149,8 @@ def _outside(a, odd: int, last: int, np) -> _Outside:
     else:
         out = nl
         commas = int(np.count_nonzero(a == COMMA))
-    before = a[out - 1] if out.size else out  # the byte before each line end (the last block's for the first)
+    before = a[out - 1]  # the byte before each line end (a copy; the previous block's last byte for one at 0)
     if out.size and out[0] == 0:
-        before = before.copy()
         before[0] = last
     return _Outside(nl, int(out.size), commas, out[before == LF], int(q.size))
 
