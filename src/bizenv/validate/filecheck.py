@@ -9,6 +9,17 @@ silently accept or misread:
   cells are counted for the whole file, which needs no loop over rows; only when the count is
   off is the file read row by row to name the first such line.
 
+A cell is quoted from an opening to a closing double quote (an escaped ``""`` inside closes and
+reopens it), so a byte is outside quoted cells when the quotes before it in the file are even in
+number. Each block of the file is read into one buffer and looked at with whole-block byte
+searches and NumPy comparisons, never a loop over rows: a block without a double quote (nearly
+every block of the corpus) needs only its commas and line ends counted and a search for two
+adjacent line ends; only a block with a double quote, or one that starts inside a quoted cell or
+has adjacent line ends, has the positions of its quotes, commas and line ends taken to tell
+which are outside quoted cells and which line is empty. An empty line is a line end outside
+quoted cells that follows another line end (or starts the file): a line holding only a quoted
+cell is not empty.
+
 When DuckDB cannot parse a file at all, :func:`first_problem` reads it row by row with Python's
 CSV reader to name the first line that breaks and why (a quote never closed, a row with too few
 or too many cells, a cell beyond the size limit, bytes that are not UTF-8).
@@ -20,16 +31,15 @@ would only repeat it are not run.
 from __future__ import annotations
 
 import csv
-import re
 from dataclasses import dataclass
 
 from ..findings import Finding
 
 CHUNK = 8 << 20
-QUOTED = re.compile(rb'"(?:[^"]|"")*"')
-BLANK = re.compile(rb"(?:^|(?<=\n))\n")  # a line end that ends an empty line
+BLOCK = 1 << 20  # the bytes looked at in one step: small enough that NumPy's work arrays stay in cache
 # the largest cell a row may hold (DuckDB's own limit on a line is set to match)
 MAX_CELL = 8 << 20
+LF, COMMA, QUOTE = 10, 44, 34
 
 
 @dataclass
@@ -39,52 +49,57 @@ class FileState:  # the findings about one file; fatal: it must not be read as C
 
 
 def scan(path, table: str, rel: str, n_fields: int) -> FileState:
-    """Byte-level checks of the whole file; ``fatal`` when the file must not be read as CSV."""
+    """Byte-level checks of the whole file; ``fatal`` when the file must not be read as CSV.
+
+    The file is read into one buffer of ``CHUNK`` bytes, looked at ``BLOCK`` bytes at a time; what
+    crosses from one block to the next is only the quotes counted so far and the last byte.
+    """
+    import numpy as np
+
     def finding(rule: str, message: str, line: int | None = None, fatal: bool = False) -> Finding:
         return Finding("structure", rule, message, table=table, file=rel, line=line, fatal=fatal)
 
-    commas = records = lines_before = 0
-    carry, started, blank_line, balanced = b"", False, None, True
+    lines = commas = ends = blanks = quotes = 0  # line ends; outside quoted cells: commas, line ends, empty lines
+    blank_line, last, started = None, LF, False  # the file starts as if after a line end
+    buf = bytearray(CHUNK)
+    mask, pair = np.empty(BLOCK, bool), np.empty(BLOCK, bool)  # work arrays, reused for every block
     try:
         with open(path, "rb") as fh:
-            while True:
-                chunk = fh.read(CHUNK)
-                data = carry + chunk
-                if not data:
-                    break
+            while size := fh.readinto(buf):
                 if not started:
                     started = True
-                    if data.startswith(b"\xef\xbb\xbf"):
+                    if buf.startswith(b"\xef\xbb\xbf", 0, size):
                         return FileState([finding(
                             "byte-order-mark", "the file starts with a byte-order mark (BOM); save it as UTF-8 "
                             "without BOM (or run bizenv normalize)", 1, True)], True)
-                if b"\r" in data:
-                    at = data.index(b"\r")
-                    line = lines_before + data.count(b"\n", 0, at) + 1
-                    kind = "Windows (CRLF) line ends" if data[at + 1:at + 2] == b"\n" else "a carriage return (CR)"
+                if (at := buf.find(b"\r", 0, size)) >= 0:
+                    line = lines + buf.count(b"\n", 0, at) + 1
+                    after = buf[at + 1:at + 2] if at + 1 < size else fh.read(1)
+                    kind = "Windows (CRLF) line ends" if after == b"\n" else "a carriage return (CR)"
                     return FileState([finding(
                         "crlf-line-ends", f"the file has {kind} at line {line}; the corpus uses LF line ends "
                         "only: save it with LF (Unix) line ends (or run bizenv normalize)", line, True)], True)
-                # whole lines only, cut after a line end outside quotes, so that no quoted cell is split
-                cut = _cut(data) if chunk else len(data)
-                body, carry = data[:cut], data[cut:]
-                if not body:
-                    continue
-                if balanced:
-                    # the text outside quoted cells: one line per row (a body without quotes is all outside)
-                    stripped = QUOTED.sub(b"", body) if b'"' in body else body
-                    if b'"' in stripped:
-                        balanced = False  # a stray quote: DuckDB refuses the file, first_problem names the line
+                for start in range(0, size, BLOCK):
+                    a = np.frombuffer(buf, np.uint8, min(BLOCK, size - start), start)
+                    n = a.size
+                    ends_here = np.equal(a, LF, out=mask[:n])
+                    count = int(np.count_nonzero(ends_here))
+                    adjacent = (last == LF and a[0] == LF) or count > 1 and bool(
+                        np.logical_and(ends_here[:-1], ends_here[1:], out=pair[:n - 1]).any())
+                    if not adjacent and quotes % 2 == 0 and buf.find(b'"', start, start + n) < 0:
+                        lines += count  # the common block: nothing quoted, no empty line
+                        ends += count
+                        commas += int(np.count_nonzero(np.equal(a, COMMA, out=mask[:n])))
                     else:
-                        commas += stripped.count(b",")
-                        ends = stripped.count(b"\n") + (0 if stripped.endswith(b"\n") else 1)
-                        blanks = _blank_ends(stripped)
-                        records += ends - len(blanks)
-                        if blanks and blank_line is None:
-                            blank_line = lines_before + body.count(b"\n", 0, _map(body, blanks[0])) + 1
-                lines_before += body.count(b"\n")
-                if not chunk:
-                    break
+                        found = _outside(a, quotes % 2, last)
+                        if found.blank.size and blank_line is None:
+                            blank_line = lines + int(np.searchsorted(found.ends_all, found.blank[0])) + 1
+                        lines += found.ends_all.size
+                        ends += found.ends
+                        commas += found.commas
+                        blanks += found.blank.size
+                        quotes += found.quotes
+                    last = int(a[-1])
     except OSError as exc:
         return FileState([finding("file-unreadable", f"cannot be read: {exc.strerror}", fatal=True)], True)
     if not started:
@@ -97,6 +112,9 @@ def scan(path, table: str, rel: str, n_fields: int) -> FileState:
             at_end = fh.read() == b"\n\n"
         where = "the file ends with empty lines" if at_end else f"line {blank_line} is empty"
         found.append(finding("blank-row", f"{where}; remove empty lines (every line is a row)", blank_line))
+    # an odd number of quotes: one is never closed, DuckDB refuses the file and first_problem names the line
+    balanced = quotes % 2 == 0
+    records = ends - blanks + (last != LF)  # the last line counts without its line end
     if balanced and records and commas != (n_fields - 1) * records:
         line, cells = _first_wide(path, n_fields)
         if line is not None:
@@ -106,36 +124,35 @@ def scan(path, table: str, rel: str, n_fields: int) -> FileState:
     return FileState(found, any(f.fatal for f in found))
 
 
-def _blank_ends(stripped: bytes) -> list[int]:
-    """Offsets of the line ends that end an empty line.  Two adjacent LFs (or one at the start) are
-    looked for with a plain byte search first; the regular expression runs only where one is found."""
-    if not stripped.startswith(b"\n") and b"\n\n" not in stripped:
-        return []
-    return [m.start() for m in BLANK.finditer(stripped)]
+@dataclass
+class _Outside:  # what one block holds outside quoted cells
+    ends_all: object  # positions of every line end (inside quoted cells too), a NumPy array
+    ends: int  # line ends outside quoted cells
+    commas: int  # commas outside quoted cells
+    blank: object  # positions of the line ends that end an empty line, a NumPy array
+    quotes: int  # double quotes in the block
 
 
-def _cut(data: bytes) -> int:
-    """Offset just after the last LF that is outside quoted cells (0 if none)."""
-    end = len(data)
-    while True:
-        nl = data.rfind(b"\n", 0, end)
-        if nl < 0:
-            return 0
-        if data.count(b'"', 0, nl) % 2 == 0:
-            return nl + 1
-        end = nl
+def _outside(a, odd: int, last: int) -> _Outside:
+    """The exact reading of a block (a NumPy array of bytes): ``odd`` says whether it starts inside
+    a quoted cell, ``last`` is the byte before it. A byte is outside quoted cells when the quotes
+    before it are even in number; a line end outside them ends an empty line when the byte before
+    it is a line end too."""
+    import numpy as np
 
-
-def _map(body: bytes, position: int) -> int:
-    """An offset in the text outside quoted cells mapped back to an offset in ``body``."""
-    kept = at = 0
-    for m in QUOTED.finditer(body):
-        gap = m.start() - at
-        if kept + gap > position:
-            break
-        kept += gap
-        at = m.end()
-    return at + (position - kept)
+    q = np.flatnonzero(a == QUOTE)
+    nl = np.flatnonzero(a == LF)
+    if q.size or odd:
+        out = nl[(np.searchsorted(q, nl) + odd) % 2 == 0]
+        c = np.flatnonzero(a == COMMA)
+        commas = int(np.count_nonzero((np.searchsorted(q, c) + odd) % 2 == 0))
+    else:
+        out = nl
+        commas = int(np.count_nonzero(a == COMMA))
+    before = a[out - 1]  # the byte before each line end (a copy; the previous block's last byte for one at 0)
+    if out.size and out[0] == 0:
+        before[0] = last
+    return _Outside(nl, int(out.size), commas, out[before == LF], int(q.size))
 
 
 def _first_wide(path, n_fields: int) -> tuple[int | None, int]:
