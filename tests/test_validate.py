@@ -506,3 +506,39 @@ def test_a_rule_that_cannot_run_is_named_and_the_others_of_its_query_still_run(p
     assert "rule measure-seq-contiguous could not run: table numbering_gaps is not loaded" in not_run
     assert any(f.rule == "task-status-text" for f in found)
     assert any(f.rule == "rules-skipped" and f.table == "numbering_gaps" for f in found)
+
+
+@pytest.mark.parametrize("unplaced_pass", [False, True])
+def test_positions_rule_ranks_only_the_groups_that_need_it_and_agrees_with_ranking_every_row(unplaced_pass):
+    """The position rules find the groups whose positions are not 1..n with one aggregate and rank only
+    their rows; on random groups (repeats, gaps, zeros, empty positions and groups) every row gets the
+    verdict that ranking the whole table gives."""
+    import random
+
+    import duckdb
+
+    from bizenv.validate.rules import positions
+
+    rng = random.Random(7)
+    rows = []
+    for group in range(400):
+        key = None if group % 37 == 0 else f"g{group % 150}"
+        role = rng.choice(["lead", "responsible", None])
+        n = rng.randint(1, 6)
+        start = rng.choice([1, 1, 1, 0, 2])
+        for i in range(n):
+            position = None if rng.random() < 0.05 else (start + i if rng.random() < 0.8 else rng.randint(0, n + 1))
+            rows.append((key, role, position))
+    rng.shuffle(rows)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t0 (task_id VARCHAR, role VARCHAR, position BIGINT)")
+    con.executemany("INSERT INTO t0 VALUES (?, ?, ?)", rows)
+    con.execute("CREATE TABLE a AS SELECT row_number() OVER () + 1 AS _row, * FROM t0")
+    check = positions("a", ["task_id", "role"], unplaced_pass)
+    fast = dict(con.execute(f"SELECT t._row, coalesce(({check.sql}), true) FROM a t {check.joins[0].sql}").fetchall())
+    skip = "t.task_id IS NULL OR t.role IS NULL OR " if unplaced_pass else ""
+    every = dict(con.execute(
+        f"SELECT t._row, coalesce({skip}row_number() OVER (PARTITION BY t.task_id, t.role "
+        "ORDER BY t.position, t._row) = t.position, true) FROM a t").fetchall())
+    assert fast == every
+    assert 0 < sum(not ok for ok in fast.values()) < len(fast)  # both verdicts occur

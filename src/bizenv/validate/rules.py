@@ -119,9 +119,22 @@ def document() -> tuple[Join, ...]:
     return (first("documents", "document_id", [*DOCUMENT_COLUMNS, "doc_type"], "d", "t.document_id"),)
 
 
-def position_rule(partition: str) -> str:
-    """Positions run 1, 2, 3 ... within each ``partition`` (ties in file order; an empty position passes)."""
-    return f"row_number() OVER (PARTITION BY {partition} ORDER BY t.position, t._row) = t.position"
+def positions(table: str, partition: list[str], unplaced_pass: bool = False) -> Check:
+    """Positions run 1, 2, 3 ... within each group of ``partition`` (ties in file order; an empty position
+    passes): a row passes when its rank among the group's positions is its position.
+
+    One aggregate finds the groups whose positions are not exactly 1..n (their smallest is not 1, their
+    largest not their number, or one repeats); only the rows of those groups are ranked (a window over
+    the whole table would sort millions of rows to find none).  With ``unplaced_pass``, rows whose
+    partition is empty are not ranked (they pass)."""
+    cols = ", ".join(q(c) for c in partition)
+    placed = " WHERE " + " AND ".join(f"{q(c)} IS NOT NULL" for c in partition) if unplaced_pass else ""
+    same = " AND ".join(f"b.{q(c)} IS NOT DISTINCT FROM x.{q(c)}" for c in partition)
+    bad = (f"SELECT {cols} FROM {q(table)}{placed} GROUP BY ALL HAVING count(position) > 0 AND NOT (min(position) = 1 "
+           "AND max(position) = count(position) AND count(DISTINCT position) = count(position))")
+    ranked = (f"SELECT x._row, row_number() OVER (PARTITION BY {', '.join(f'x.{q(c)}' for c in partition)} "
+              f"ORDER BY x.position, x._row) = x.position AS ok FROM {q(table)} x SEMI JOIN ({bad}) b ON {same}")
+    return Check("coalesce(pos.ok, true)", (join("pos", ranked, "pos._row = t._row"),))
 
 
 # --- identifiers ------------------------------------------------------------------------------
@@ -229,7 +242,7 @@ def _():
 
 @rule("measure-position", "measures", "position", "positions must run 1, 2, 3 ... within each document")
 def _():
-    return f"t.document_id IS NULL OR {position_rule('t.document_id')}"
+    return positions("measures", ["document_id"], unplaced_pass=True)
 
 
 @rule("measure-status-title", "measures", "title",
@@ -243,7 +256,7 @@ def _():
 
 @rule("assignment-position", "assignments", "position", "positions must run 1, 2, 3 ... within each task and role")
 def _():
-    return position_rule("t.task_id, t.role")
+    return positions("assignments", ["task_id", "role"])
 
 
 def _inherited_ok() -> Check:
@@ -268,7 +281,7 @@ def _():
 
 @rule("deadline-position", "deadlines", "position", "positions must run 1, 2, 3 ... within each task")
 def _():
-    return f"t.task_id IS NULL OR {position_rule('t.task_id')}"
+    return positions("deadlines", ["task_id"], unplaced_pass=True)
 
 
 @rule("deadline-fixed-has-date", "deadlines", "due_date",
