@@ -542,3 +542,29 @@ def test_positions_rule_ranks_only_the_groups_that_need_it_and_agrees_with_ranki
         "ORDER BY t.position, t._row) = t.position, true) FROM a t").fetchall())
     assert fast == every
     assert 0 < sum(not ok for ok in fast.values()) < len(fast)  # both verdicts occur
+
+
+def test_joins_read_by_several_queries_are_computed_once_and_dropped(pkg):
+    """The rows of a join that several rule queries read (a task's document, the numbers printed in each
+    document) are computed once into a temporary table, which is gone when the rules have run; the
+    findings are those of the reference, which computes every join in its own query."""
+    from bizenv.package import Package
+    from bizenv.tables import Workspace, load
+    from bizenv.validate import rules
+
+    seq_gap(pkg)
+    inherited_without_merged_cells(pkg)
+    p = Package.open(pkg)
+    with Workspace() as con:
+        loaded = load(con, p).tables
+        groups = [g for t in dict.fromkeys(r.table for r in rules.RULES)
+                  for g in rules._groups([r for r in rules.RULES if r.table == t])]
+        kept = rules._keep_shared(con, groups)
+        assert len(kept) >= 3  # the task and its document, the document alone, the known numbers
+        for name in kept.values():
+            con.execute(f"DROP TABLE {name}")
+        fast = [(f.rule, f.row) for f in rules.check(con, p, loaded)]
+        left = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '_rule_join_%'").fetchall()[0][0]
+        reference = [(f.rule, f.row) for f in rules.check_reference(con, p, loaded)]
+    assert left == 0
+    assert fast == reference and {"task-seq-contiguous", "inherited-needs-merged-cells"} <= {r for r, _ in fast}

@@ -28,9 +28,18 @@ from ..tables import quote_ident as q
 
 @dataclass(frozen=True)
 class Join:
-    """One join a rule needs: ``sql`` (``LEFT JOIN ... alias ON ...``) keeps one row per row of ``t``."""
+    """One join a rule needs: the rows of ``source`` (a query) as ``alias`` on ``on``, one row per row of ``t``."""
     alias: str
-    sql: str
+    source: str
+    on: str
+
+    @property
+    def sql(self) -> str:
+        return f"LEFT JOIN ({self.source}) {self.alias} ON {self.on}"
+
+    def reading(self, table: str) -> str:
+        """The same join reading the rows of ``source`` from ``table``, where they were kept."""
+        return f"LEFT JOIN {table} {self.alias} ON {self.on}"
 
 
 @dataclass(frozen=True)
@@ -93,13 +102,12 @@ def blank(column: str) -> str:
 def first(table: str, key: str, columns: list[str], alias: str, on: str) -> Join:
     """Join, as ``alias``, the first row of ``table`` for each ``key`` (its ``columns``) on ``on``."""
     cols = ", ".join(f"arg_min({q(c)}, _row) AS {q(c)}" for c in columns)
-    return Join(alias, f"LEFT JOIN (SELECT {q(key)}, {cols} FROM {q(table)} GROUP BY ALL) {alias} "
-                       f"ON {alias}.{q(key)} = {on}")
+    return Join(alias, f"SELECT {q(key)}, {cols} FROM {q(table)} GROUP BY ALL", f"{alias}.{q(key)} = {on}")
 
 
 def join(alias: str, subquery: str, on: str) -> Join:
     """Join ``subquery`` (its rows unique on the ``on`` columns) as ``alias``."""
-    return Join(alias, f"LEFT JOIN ({subquery}) {alias} ON {on}")
+    return Join(alias, subquery, on)
 
 
 # the columns of a row's task (k) and document (d) that rules read; one join serves them all, so the
@@ -607,13 +615,41 @@ def check(con, pkg: Package, loaded: list[str]) -> list[Finding]:
     """The fast path: per table, the rules that can share their joins in one query returning only the
     failing rows; then the count assertions."""
     findings: list[Finding] = []
-    for table, rules in _by_table(pkg, loaded, findings):
-        failed: dict[str, list[int]] = {}
-        skipped: list[Finding] = []
-        for group in _groups(rules):
-            failed |= _run_group(con, pkg, table, group, skipped)
-        findings += skipped + _findings(con, pkg, table, rules, failed)
+    plan = [(table, rules, _groups(rules)) for table, rules in _by_table(pkg, loaded, findings)]
+    kept = _keep_shared(con, [group for _, _, groups in plan for group in groups])
+    try:
+        for table, rules, groups in plan:
+            failed: dict[str, list[int]] = {}
+            skipped: list[Finding] = []
+            for group in groups:
+                failed |= _run_group(con, pkg, table, group, skipped, kept=kept)
+            findings += skipped + _findings(con, pkg, table, rules, failed)
+    finally:
+        for name in kept.values():
+            con.execute(f"DROP TABLE IF EXISTS {name}")
     return findings + check_counts(con, pkg, loaded)
+
+
+def _keep_shared(con, groups: list[list[Rule]]) -> dict[str, str]:
+    """The joined rows that more than one query reads (a task's document, the numbers printed in each
+    document, ...), computed once each into a temporary table: {source query: table}.  One that cannot
+    be computed is left to its queries (they say why)."""
+    import duckdb
+    from collections import Counter
+
+    uses = Counter(source for group in groups if not group[0].row_sql
+                   for source in {j.source for r in group for j in r.fn().joins})
+    kept: dict[str, str] = {}
+    for source, n in uses.items():
+        if n < 2 or "$" in source:  # read once, or with bound parameters: stays in its query
+            continue
+        name = q(f"_rule_join_{len(kept)}")
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {source}")
+        except duckdb.Error:
+            continue
+        kept[source] = name
+    return kept
 
 
 def check_reference(con, pkg: Package, loaded: list[str]) -> list[Finding]:
@@ -666,7 +702,7 @@ def _groups(rules: list[Rule]) -> list[list[Rule]]:
     for r in rules:
         if r.row_sql:
             groups.append([r])
-            joins.append({"": Join("", "")})  # never shared
+            joins.append({"": Join("", "", "")})  # never shared
             continue
         mine = {j.alias: j for j in r.fn().joins}
         for group, have in zip(groups, joins):
@@ -680,7 +716,8 @@ def _groups(rules: list[Rule]) -> list[list[Rule]]:
     return groups
 
 
-def _run_group(con, pkg: Package, table: str, rules: list[Rule], skipped: list[Finding], mask: bool = False):
+def _run_group(con, pkg: Package, table: str, rules: list[Rule], skipped: list[Finding], mask: bool = False,
+               kept: dict[str, str] | None = None):
     """Run ``rules`` of ``table`` as one query: {rule name: failing record numbers}; with ``mask`` (one rule),
     its pass/fail for every row in record order instead (None if it could not run).  A group that cannot run
     is run rule by rule, so that each rule that cannot run is named (``rule-not-run``)."""
@@ -688,13 +725,13 @@ def _run_group(con, pkg: Package, table: str, rules: list[Rule], skipped: list[F
 
     try:
         checks = [r.fn() for r in rules]
-        sql, params = _group_sql(con, pkg, table, rules, checks, mask)
+        sql, params = _group_sql(con, pkg, table, rules, checks, mask, kept or {})
         result = con.execute(sql, params).fetchall()
     except duckdb.Error as exc:
         if len(rules) > 1:
             out: dict[str, list[int]] = {}
             for r in rules:
-                out |= _run_group(con, pkg, table, [r], skipped)
+                out |= _run_group(con, pkg, table, [r], skipped, kept=kept)
             return out
         skipped.append(Finding("rules", "rule-not-run", f"rule {rules[0].name} could not run: {_reason(exc)}",
                                table=table, file=pkg.relpath(table)))
@@ -717,8 +754,10 @@ def _run_group(con, pkg: Package, table: str, rules: list[Rule], skipped: list[F
     return failed
 
 
-def _group_sql(con, pkg: Package, table: str, rules: list[Rule], checks: list[Check], mask: bool):
-    """The query of a group (see :func:`_run_group`) and its bound parameters."""
+def _group_sql(con, pkg: Package, table: str, rules: list[Rule], checks: list[Check], mask: bool,
+               kept: dict[str, str]):
+    """The query of a group (see :func:`_run_group`) and its bound parameters; a join whose rows were
+    kept (:func:`_keep_shared`) reads them."""
     wanted: dict = {}
     for c in checks:
         wanted |= c.params
@@ -730,7 +769,8 @@ def _group_sql(con, pkg: Package, table: str, rules: list[Rule], checks: list[Ch
         joins = ""
     else:
         source, conditions = q(table), [c.sql for c in checks]
-        joins = " ".join(dict.fromkeys(j.sql for c in checks for j in c.joins))
+        joins = " ".join(dict.fromkeys(j.reading(kept[j.source]) if j.source in kept else j.sql
+                                       for c in checks for j in c.joins))
     flags = ", ".join(f"coalesce(({c}), true) AS _r{i}" for i, c in enumerate(conditions))
     inner = f"SELECT t._row, {flags} FROM {source} t {joins}"
     if mask:
