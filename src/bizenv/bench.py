@@ -254,7 +254,7 @@ def render(report: dict) -> str:
                       "their joins run as one query that returns only the failing rows (pandera, the reference, "
                       "is not imported), and the translation rules carry short features of the Chinese texts "
                       "(glossary terms, digit runs, numerals) through their join instead of the texts. Provenance "
-                      "takes the sources in batches of documents (32 MB of text each): two threads read and hash "
+                      "takes the sources in batches of documents (64 MB of text each): two threads read and hash "
                       "the next batch while DuckDB joins the lines of this one (slices of one buffer, handed over "
                       "as Arrow arrays) with the values of its documents only, read through a range of rows per "
                       "table. `bizenv build` writes the tables the validator read into the database file and "

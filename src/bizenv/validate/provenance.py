@@ -36,7 +36,7 @@ from ..tables import quote_ident as q
 
 # Source text per batch (bytes): what DuckDB and Python hold at once for the lines (twice, while the
 # next batch is read), besides the values of those documents.  A larger file is a batch of its own.
-BATCH_BYTES = 32 * 1024**2
+BATCH_BYTES = 64 * 1024**2
 # the specs checked against the source files
 SOURCE_SPECS = ("line", "document")
 
