@@ -269,3 +269,16 @@ def test_the_fast_path_never_passes_what_python_rejects_on_random_texts():
     assert sum(ok for *_, ok in fast) > 2_000  # the fast path passes many
     assert [(zh, en) for zh, en, ok in fast if ok and missing_numbers(zh, en)] == []
     assert duckdb.execute(f"SELECT {fast_numbers_sql('$1', '$2')}", ["9", "9,190 firms"]).fetchone()[0] is False
+
+
+def test_the_translation_rules_that_do_not_need_the_glossary_run_without_it(pkg):
+    """A glossary file that cannot be read stops the glossary rule only (its own finding says why): a
+    translation of a row that does not exist is still reported."""
+    t = table(pkg, "translations")
+    t.rows[0]["source_id"] = "echeng-2023-t999"
+    t.save()
+    glossary = pkg / "data" / "glossary.csv"
+    glossary.write_text("term;english\n" + glossary.read_text(encoding="utf-8").split("\n", 1)[1], encoding="utf-8")
+    found = findings(pkg)
+    assert any(f.rule == "header-mismatch" and f.table == "glossary" for f in found)
+    assert any(f.rule == "translation-source" and f.row == 2 for f in found), [f.rule for f in found]

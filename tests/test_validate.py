@@ -568,3 +568,16 @@ def test_joins_read_by_several_queries_are_computed_once_and_dropped(pkg):
         reference = [(f.rule, f.row) for f in rules.check_reference(con, p, loaded)]
     assert left == 0
     assert fast == reference and {"task-seq-contiguous", "inherited-needs-merged-cells"} <= {r for r, _ in fast}
+
+
+def test_a_row_without_its_document_gets_the_structure_error_only(pkg):
+    """A task or document whose document_id is empty is reported once, by the Table Schema (required);
+    the numbering and curation rules do not add follow-on findings about a document they cannot know."""
+    t = table(pkg, "tasks")
+    for task_id in ("xianning-2019-t001", "xianning-2019-t002"):
+        t.find(task_id=task_id)["document_id"] = ""
+    t.save()
+    rows = {t.row_number(t.find(task_id=task_id)) for task_id in ("xianning-2019-t001", "xianning-2019-t002")}
+    found = findings(pkg, ["structure", "rules"])
+    assert {f.row for f in found if f.rule == "constraint-error" and f.column == "document_id"} == rows
+    assert not [f for f in found if f.rule == "task-seq-contiguous" and f.row in rows]
