@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 # Separators between agencies inside a 牵头单位 / 责任单位 cell; a separator inside brackets
@@ -69,15 +70,10 @@ def strip_pad(text: str) -> str:
     return text.strip(PAD)
 
 
+@functools.cache
 def _python_whitespace() -> str:
     """Every character ``str.isspace`` accepts (what ``str.strip()`` removes), found once per process."""
-    global _WHITESPACE
-    if _WHITESPACE is None:
-        _WHITESPACE = "".join(ch for ch in map(chr, range(0x110000)) if ch.isspace())
-    return _WHITESPACE
-
-
-_WHITESPACE: str | None = None
+    return "".join(ch for ch in map(chr, range(0x110000)) if ch.isspace())
 
 
 def clean_sql(column: str) -> str:

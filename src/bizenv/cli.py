@@ -212,7 +212,9 @@ def build(
                f"({', '.join(result.views)})")
     typer.echo(f"parquet: {rel(result.parquet)}/ ({sum(result.tables.values())} rows in all)")
     if site:
-        typer.echo(f"site: {rel(pkg.build_dir / 'bizenv.sqlite')}")
+        from .build import site_path
+
+        typer.echo(f"site: {rel(site_path(pkg))}")
 
 
 @app.command()

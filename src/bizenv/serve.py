@@ -20,6 +20,7 @@ import sqlite3
 from pathlib import Path
 
 from .package import Package
+from .build import site_path
 from .sqlitedb import SEARCH, fts_columns
 
 SITE = Path(__file__).parent / "site"
@@ -69,10 +70,6 @@ SETTINGS = {
     "allow_download": True,
     "num_sql_threads": 3,
 }
-
-
-def sqlite_path(pkg: Package) -> Path:
-    return pkg.build_dir / "bizenv.sqlite"
 
 
 def view_descriptions(pkg: Package) -> dict[str, str]:
@@ -236,7 +233,7 @@ def _html(text: str) -> str:
 def write_metadata(pkg: Package) -> Path:
     path = pkg.build_dir / "datasette" / "metadata.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(metadata(pkg, sqlite_path(pkg)), ensure_ascii=False, indent=2) + "\n",
+    path.write_text(json.dumps(metadata(pkg, site_path(pkg)), ensure_ascii=False, indent=2) + "\n",
                     encoding="utf-8")
     return path
 
@@ -245,7 +242,7 @@ def app(pkg: Package):
     """The Datasette ASGI application over build/bizenv.sqlite (which must exist)."""
     from datasette.app import Datasette
 
-    db = sqlite_path(pkg)
+    db = site_path(pkg)
     ds = Datasette(
         immutables=[str(db)],
         metadata=metadata(pkg, db),
@@ -261,5 +258,5 @@ def run(pkg: Package, host: str, port: int, log=print) -> None:
     import uvicorn
 
     ds = app(pkg)
-    log(f"serving {sqlite_path(pkg)} at http://{host}:{port}/ (Ctrl-C stops)")
+    log(f"serving {site_path(pkg)} at http://{host}:{port}/ (Ctrl-C stops)")
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning")

@@ -249,12 +249,12 @@ def _real_view(con, out, name: str, statement: str | None) -> bool:
     behind and return False."""
     if not statement:
         return False
-    cols = [c for c, _ in columns_of(con, name)]
+    described = columns_of(con, name)
+    cols = [c for c, _ in described]
     try:
         out.execute(statement)  # one CREATE VIEW (sqlite3 runs no second statement)
         if out.execute("SELECT name FROM sqlite_master WHERE type = 'view' AND name = ?", [name]).fetchone() is None:
             raise sqlite3.OperationalError("the statement did not create the view")
-        described = columns_of(con, name)
         duck, lite = _fingerprints(described)
         cur = out.execute(f"SELECT * FROM {quote_ident(name)} LIMIT 0")
         if [d[0] for d in cur.description] != cols or not _same(

@@ -105,11 +105,6 @@ def first(table: str, key: str, columns: list[str], alias: str, on: str) -> Join
     return Join(alias, f"SELECT {q(key)}, {cols} FROM {q(table)} GROUP BY ALL", f"{alias}.{q(key)} = {on}")
 
 
-def join(alias: str, subquery: str, on: str) -> Join:
-    """Join ``subquery`` (its rows unique on the ``on`` columns) as ``alias``."""
-    return Join(alias, subquery, on)
-
-
 # the columns of a row's task (k) and document (d) that rules read; one join serves them all, so the
 # rules of a table that read them share one query
 TASK_COLUMNS = ["document_id", "source_line"]
@@ -142,7 +137,7 @@ def positions(table: str, partition: list[str], unplaced_pass: bool = False) -> 
            "AND max(position) = count(position) AND count(DISTINCT position) = count(position))")
     ranked = (f"SELECT x._row, row_number() OVER (PARTITION BY {', '.join(f'x.{q(c)}' for c in partition)} "
               f"ORDER BY x.position, x._row) = x.position AS ok FROM {q(table)} x SEMI JOIN ({bad}) b ON {same}")
-    return Check("coalesce(pos.ok, true)", (join("pos", ranked, "pos._row = t._row"),))
+    return Check("coalesce(pos.ok, true)", (Join("pos", ranked, "pos._row = t._row"),))
 
 
 # --- identifiers ------------------------------------------------------------------------------
@@ -192,7 +187,7 @@ def _():
 
 def _task_joins() -> tuple[Join, ...]:
     """The joins of the lead rule: its document (d) and whether it has a lead (a)."""
-    return (join("a", "SELECT DISTINCT task_id FROM assignments WHERE role = 'lead'", "a.task_id = t.task_id"),
+    return (Join("a", "SELECT DISTINCT task_id FROM assignments WHERE role = 'lead'", "a.task_id = t.task_id"),
             *document())
 
 
@@ -220,21 +215,21 @@ KNOWN = f"{PRINTED} UNION SELECT DISTINCT document_id, scope, missing_seq FROM n
       "the number before this task is neither a task nor a recorded numbering gap")
 def _():
     return Check("t.document_id IS NULL OR t.seq = 1 OR kn.n IS NOT NULL",
-                 (join("kn", KNOWN, "kn.document_id = t.document_id AND kn.scope = 'task' AND kn.n = t.seq - 1"),))
+                 (Join("kn", KNOWN, "kn.document_id = t.document_id AND kn.scope = 'task' AND kn.n = t.seq - 1"),))
 
 
 @rule("measure-seq-contiguous", "measures", "seq",
       "the number before this heading (same level) is neither a heading nor a recorded numbering gap")
 def _():
     return Check("t.document_id IS NULL OR t.level IS NULL OR t.seq = 1 OR kn.n IS NOT NULL",
-                 (join("kn", KNOWN, "kn.document_id = t.document_id "
+                 (Join("kn", KNOWN, "kn.document_id = t.document_id "
                                     "AND kn.scope = 'measure_level_' || CAST(t.level AS VARCHAR) AND kn.n = t.seq - 1"),))
 
 
 @rule("gap-not-printed", "numbering_gaps", "missing_seq", "a number recorded as a gap is printed in the document")
 def _():
     return Check("p.n IS NULL",
-                 (join("p", PRINTED, "p.document_id = t.document_id AND p.scope = t.scope AND p.n = t.missing_seq"),))
+                 (Join("p", PRINTED, "p.document_id = t.document_id AND p.scope = t.scope AND p.n = t.missing_seq"),))
 
 
 @row_rule("task-text-clean", "tasks", "text_clean",
@@ -353,7 +348,7 @@ def _unit_joins() -> tuple[Join, ...]:
     codes = (f"SELECT x.unit_raw, count(DISTINCT x.unit) AS n FROM targets x "
              f"{first('measurement_units', 'code', ['dimension'], 'y', 'x.unit').sql} "
              "WHERE y.dimension <> 'count' GROUP BY x.unit_raw")
-    return first("measurement_units", "code", ["dimension"], "u", "t.unit"), join("c", codes, "c.unit_raw = t.unit_raw")
+    return first("measurement_units", "code", ["dimension"], "u", "t.unit"), Join("c", codes, "c.unit_raw = t.unit_raw")
 
 
 @rule("target-unit-consistent", "targets", "unit",
@@ -405,7 +400,7 @@ RETIRED_KEYS = {"documents": "document_id", "measures": "measure_id", "tasks": "
 def _():
     live = " UNION ALL ".join(f"SELECT DISTINCT {q(k)} AS id, '{t}' AS table_name FROM {q(t)}"
                               for t, k in RETIRED_KEYS.items())
-    return Check("l.id IS NULL", (join("l", live, "l.id = t.id AND l.table_name = t.table_name"),))
+    return Check("l.id IS NULL", (Join("l", live, "l.id = t.id AND l.table_name = t.table_name"),))
 
 
 # --- units and documents --------------------------------------------------------------------------------
@@ -416,7 +411,7 @@ def _():
 def _():
     from ..cells import unit_form_sql
 
-    forms = join("f", f"SELECT DISTINCT unit_id, {q('form')} FROM unit_aliases",
+    forms = Join("f", f"SELECT DISTINCT unit_id, {q('form')} FROM unit_aliases",
                  f"f.unit_id = t.unit_id AND f.{q('form')} = {unit_form_sql('t.name_as_printed')}")
     return Check("t.unit_id IS NULL OR t.name_as_printed IS NULL OR f.unit_id IS NOT NULL", (forms,))
 
@@ -433,7 +428,7 @@ def _():
 
 @rule("unit-name-recorded", "units", "name", "the unit's name is not in data/unit_aliases.csv with derivation name")
 def _():
-    names = join("f", "SELECT DISTINCT unit_id, form FROM unit_aliases WHERE derivation = 'name'",
+    names = Join("f", "SELECT DISTINCT unit_id, form FROM unit_aliases WHERE derivation = 'name'",
                  "f.unit_id = t.unit_id AND f.form = t.name")
     return Check("f.unit_id IS NOT NULL", (names,))
 
@@ -469,7 +464,7 @@ def _():
 def _():
     return Check("t.document_id IS NULL OR (t.curation_status = 'complete' AND k.document_id IS NOT NULL) "
                  "OR (t.curation_status = 'pending' AND k.document_id IS NULL)",
-                 (join("k", "SELECT DISTINCT document_id FROM tasks", "k.document_id = t.document_id"),))
+                 (Join("k", "SELECT DISTINCT document_id FROM tasks", "k.document_id = t.document_id"),))
 
 
 @rule("document-issued-year", "documents", "issued_date", "issued_date must fall in the document's year")
@@ -489,21 +484,28 @@ GLOSSARY = ("(SELECT term, arg_min(english, _row) AS english FROM glossary "
             "WHERE coalesce(term, '') <> '' GROUP BY term)")
 
 
+def _cells(value: Callable[[str], str], name: str) -> str:
+    """SQL of every translatable cell, the first row of each key (found on the short columns, as everywhere):
+    source_table, source_id, source_column and, as ``name``, ``value`` of its Chinese text."""
+    part = ("SELECT '{table}' AS source_table, {key} AS source_id, '{column}' AS source_column, {value} AS {name} "
+            "FROM {table} WHERE _row IN (SELECT min(_row) FROM {table} GROUP BY {key})")
+    return " UNION ALL ".join(part.format(table=table, key=key, column=column, value=value(clean), name=name)
+                              for table, key, column, clean in TRANSLATABLE)
+
+
+# a translation's cell among them (s)
+SOURCE_ON = "s.source_table = t.source_table AND s.source_id = t.source_id AND s.source_column = t.source_column"
+
+
 def _sources() -> str:
-    """SQL of every translatable cell: source_table, source_id, source_column and what the rules need of its
-    Chinese text (the first row of a key, as everywhere)."""
+    """Every translatable cell with what the rules need of its Chinese text (``f``), not the text."""
     from ..translation import zh_features_sql
 
-    # the first row of each key is found on the short columns; only its text is read for the features
-    part = ("SELECT '{table}' AS source_table, {key} AS source_id, '{column}' AS source_column, {{features}} AS f "
-            "FROM {table} WHERE _row IN (SELECT min(_row) FROM {table} GROUP BY {key})")
-    return " UNION ALL ".join(part.format(table=table, key=key, column=column).replace(
-        "{features}", zh_features_sql(clean, "$glossary_terms")) for table, key, column, clean in TRANSLATABLE)
+    return _cells(lambda clean: zh_features_sql(clean, "$glossary_terms"), "f")
 
 
 def _translation_check(sql: str, recheck: Callable | None = None) -> Check:
-    joins = (join("s", _sources(), "s.source_table = t.source_table AND s.source_id = t.source_id "
-                                    "AND s.source_column = t.source_column"),)
+    joins = (Join("s", _sources(), SOURCE_ON),)
     return Check(sql, joins, {"glossary_terms": _glossary_pattern, "glossary_keys": _glossary_keys,
                               "glossary_english": _glossary_english}, recheck)
 
@@ -572,19 +574,15 @@ def _numbers_recheck(con, rows: list[int]) -> set[int]:
     """The rows among ``rows`` whose numbers bizenv.translation finds all stated (read with their texts)."""
     from ..translation import missing_numbers
 
-    zh = " UNION ALL ".join(f"SELECT '{table}' AS source_table, {key} AS source_id, '{column}' AS source_column, "
-                            f"{clean} AS zh FROM {table} WHERE _row IN (SELECT min(_row) FROM {table} GROUP BY {key})"
-                            for table, key, column, clean in TRANSLATABLE)
     found = con.execute(f"SELECT t._row, coalesce(s.zh, ''), coalesce(t.text, '') FROM translations t "
-                        f"LEFT JOIN ({zh}) s ON s.source_table = t.source_table AND s.source_id = t.source_id "
-                        "AND s.source_column = t.source_column WHERE t._row IN (SELECT unnest($rows))",
-                        {"rows": rows}).fetchall()
+                        f"LEFT JOIN ({_cells(lambda clean: clean, 'zh')}) s ON {SOURCE_ON} "
+                        "WHERE t._row IN (SELECT unnest($rows))", {"rows": rows}).fetchall()
     return {row for row, zh, en in found if not missing_numbers(zh, en)}
 
 
 def _translated(table: str, key: str, column: str, applies: str) -> Check:
     """True where the cell needs no English translation or has one (pending documents are exempt)."""
-    done = join(f"tr_{column}", f"SELECT DISTINCT source_id FROM translations WHERE source_table = '{table}' "
+    done = Join(f"tr_{column}", f"SELECT DISTINCT source_id FROM translations WHERE source_table = '{table}' "
                                 f"AND source_column = '{column}' AND language = 'en'", f"tr_{column}.source_id = t.{key}")
     return Check(f"NOT ({applies}) OR coalesce(d.curation_status = 'pending', false) "
                  f"OR tr_{column}.source_id IS NOT NULL", (done, *document()))

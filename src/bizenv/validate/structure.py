@@ -13,17 +13,17 @@ def check(pkg: Package, reference: bool = False, con=None) -> list[Finding]:
     default the compiled checks run and Frictionless reads only the descriptor.  A file whose
     bytes cannot be read as CSV gets one finding (``fatal``) and is not read further.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from ..tables import connect
     from . import compiled, filecheck, lint
-
-    from concurrent.futures import ThreadPoolExecutor
 
     own = con is None
     con = con or connect()
     # Frictionless reads the descriptor (its import alone takes a good part of a second) while DuckDB
     # reads the files: DuckDB works without holding Python's lock
     pool = ThreadPoolExecutor(max_workers=1)
-    descriptor = None if reference else pool.submit(descriptor_errors, pkg)
+    descriptor = pool.submit(descriptor_errors, pkg) if not reference else None
     try:
         findings, blocked = [], []
         for name in pkg.table_names:  # every byte of every file, before any is read as CSV
