@@ -608,3 +608,18 @@ def test_the_site_is_written_from_the_database_and_never_left_older_than_it(runn
     result = runner.invoke(app, ["serve", "--metadata-only", "-p", str(pkg)])
     assert result.exit_code == 0 and "writing it" in result.output and site.is_file()
     assert differences(pkg, "tasks") == [] and differences(pkg, "task_overview") == []
+
+
+def test_the_site_is_never_written_through_a_linked_build_folder(runner, pkg, tmp_path):
+    """build/ replaced by a link to a folder outside the package: writing the site refuses with a clear
+    message (exit 1) and writes nothing there."""
+    from bizenv.cli import app
+
+    assert runner.invoke(app, ["build", "-p", str(pkg)]).exit_code == 0
+    outside = tmp_path / "outside"
+    (pkg / "build").rename(outside)
+    (pkg / "build").symlink_to(outside, target_is_directory=True)
+    before = sorted(p.name for p in outside.iterdir())
+    result = runner.invoke(app, ["serve", "--metadata-only", "-p", str(pkg)])
+    assert result.exit_code == 1 and "symbolic link" in result.output, result.output
+    assert sorted(p.name for p in outside.iterdir()) == before

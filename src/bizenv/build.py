@@ -57,14 +57,7 @@ def split_statements(sql: str) -> list[str]:
 def build(pkg: Package, validate_first: bool = True, site: bool = False) -> BuildResult:
     """Validate, then write the validated tables: every CSV is read once, by the validator.  With
     ``site``, the web page's SQLite file too (:func:`build_site`)."""
-    try:
-        if pkg.build_dir.is_symlink():
-            raise BuildError(f"{pkg.build_dir} is a symbolic link; remove it (build/ is written by bizenv build)")
-        pkg.build_dir.mkdir(exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=pkg.build_dir))
-    except OSError as exc:
-        raise BuildError(f"cannot write into {pkg.build_dir} ({exc.strerror}): it must be a folder you can "
-                         "write to") from None
+    tmp = Path(_scratch(pkg, tempfile.mkdtemp, ".build-"))
     try:
         with Workspace() as con:
             if validate_first:
@@ -132,6 +125,23 @@ def _write_site(pkg: Package, db: Path, path: Path, tables: list[str], views: li
         con.close()
 
 
+def _scratch(pkg: Package, make, prefix: str) -> str:
+    """A temporary folder or file (``make``: ``tempfile.mkdtemp`` or ``mkstemp``) inside build/, which must
+    be a real folder of the package: a symbolic link could lead the outputs anywhere."""
+    try:
+        if pkg.build_dir.is_symlink():
+            raise BuildError(f"{pkg.build_dir} is a symbolic link; remove it (build/ is written by bizenv build)")
+        pkg.build_dir.mkdir(exist_ok=True)
+        made = make(prefix=prefix, dir=pkg.build_dir)
+    except OSError as exc:
+        raise BuildError(f"cannot write into {pkg.build_dir} ({exc.strerror}): it must be a folder you can "
+                         "write to") from None
+    if isinstance(made, tuple):  # mkstemp: (descriptor, path)
+        os.close(made[0])
+        return made[1]
+    return made
+
+
 def site_path(pkg: Package) -> Path:
     return pkg.build_dir / "bizenv.sqlite"
 
@@ -153,8 +163,7 @@ def build_site(pkg: Package) -> Path:
         con.close()
     tables = [t for t in pkg.table_names if names.get(t) == "table"]
     views = [v for v, kind in names.items() if kind == "view"]
-    fd, tmp = tempfile.mkstemp(prefix=".site-", suffix=".sqlite", dir=pkg.build_dir)
-    os.close(fd)
+    tmp = _scratch(pkg, tempfile.mkstemp, ".site-")
     try:
         _write_site(pkg, pkg.database, Path(tmp), tables, views)
         os.replace(tmp, site_path(pkg))
