@@ -114,3 +114,19 @@ def test_benchmark_runs_end_to_end_and_finds_every_planted_error(tmp_path):
     page = render(report)
     assert "## Targets at 300 tasks" in page and "| validate |" in page
     assert set(STEPS) >= set(entry["steps"])
+
+
+def test_raw_tables_are_held_compressed_at_any_size(pkg):
+    """A table of more than one row group (122,880 rows) stays uncompressed in DuckDB's in-memory
+    database unless it is checkpointed: 5-10 times larger, so that 1M tasks spill past the memory cap."""
+    from bizenv.tables import RAW_DB, Workspace, read_raw
+
+    path = pkg / "data" / "unit_aliases.csv"
+    head, *rows = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text(head + "".join(rows) * (130_000 // len(rows) + 1), encoding="utf-8")
+    with Workspace() as con:
+        assert read_raw(con, Package.open(pkg), "unit_aliases") is None
+        kinds = {k for (k,) in con.execute(
+            f"SELECT DISTINCT compression FROM pragma_storage_info('{RAW_DB}.main.raw_unit_aliases_data') "
+            "WHERE column_name IN ('unit_id', 'form', 'derivation')").fetchall()}
+    assert kinds and "Uncompressed" not in kinds, kinds
