@@ -305,11 +305,15 @@ def _():
     from ..deadlines import date_parts_sql, derive_sql
 
     due, precision = derive_sql("m")
+    # the date each printed text names, derived once per distinct text (deadlines repeat: 2023年底前, 长期坚持);
+    # the regular expression runs once per text, its groups bound to m
+    derived = Join("dt", f"SELECT raw_text, list_transform([{date_parts_sql('raw_text')}], lambda m: "
+                         f"{{'due': {due}, 'precision': {precision}}})[1] AS p "
+                         "FROM (SELECT DISTINCT raw_text FROM deadlines WHERE raw_text IS NOT NULL)",
+                   "dt.raw_text = t.raw_text")
     # a date printed without its year (力争在10月底完成) cannot be re-derived: its note says how it was read
-    ok = (f"t.kind IS DISTINCT FROM 'fixed' OR coalesce(t.due_date = {due} AND t.precision = {precision}, false) "
-          f"OR ({due} IS NULL AND NOT (t.notes IS NULL OR t.notes = ''))")
-    # the regular expression runs once per row: its groups are bound to m
-    return f"list_transform([{date_parts_sql('t.raw_text')}], lambda m: {ok})[1]"
+    return Check("t.kind IS DISTINCT FROM 'fixed' OR coalesce(t.due_date = dt.p.due AND t.precision = dt.p.precision, "
+                 "false) OR (dt.p.due IS NULL AND NOT (t.notes IS NULL OR t.notes = ''))", (derived,))
 
 
 @rule("deadline-in-window", "deadlines", "due_date",
@@ -411,8 +415,12 @@ def _():
 def _():
     from ..cells import unit_form_sql
 
-    forms = Join("f", f"SELECT DISTINCT unit_id, {q('form')} FROM unit_aliases",
-                 f"f.unit_id = t.unit_id AND f.{q('form')} = {unit_form_sql('t.name_as_printed')}")
+    # the form of each distinct printed name is computed once (names repeat: a few hundred units), then
+    # paired with the units that record it
+    forms = Join("f", f"SELECT DISTINCT n.name_as_printed, a.unit_id FROM (SELECT DISTINCT name_as_printed "
+                      "FROM assignments WHERE name_as_printed IS NOT NULL) n JOIN unit_aliases a "
+                      f"ON a.{q('form')} = {unit_form_sql('n.name_as_printed')}",
+                 "f.unit_id = t.unit_id AND f.name_as_printed = t.name_as_printed")
     return Check("t.unit_id IS NULL OR t.name_as_printed IS NULL OR f.unit_id IS NOT NULL", (forms,))
 
 
