@@ -150,3 +150,11 @@ def test_clean_sql_is_clean_text():
         assert got == [clean_text(t) for t in texts]
 
     check()
+
+
+def test_whitespace_list_is_what_python_strips():
+    """clean_sql trims with a written-out list of the characters str.strip() removes: it must be every one
+    of them on this Python, and nothing else (a broken list would let the SQL and Python rules disagree)."""
+    from bizenv.cells import PYTHON_WHITESPACE
+
+    assert PYTHON_WHITESPACE == "".join(ch for ch in map(chr, range(0x110000)) if ch.isspace())
