@@ -383,6 +383,26 @@ def test_memory_limit_problems_are_named_not_a_traceback(pkg, limit, message):
     assert message in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("command", ["validate", "build"])
+def test_running_out_of_memory_in_a_check_is_not_reported_as_broken_data(pkg, command):
+    """A file larger than the memory cap: DuckDB runs out of memory while the checks read it, where a
+    DuckDB error otherwise becomes a finding (a file that cannot be read as CSV, a rule that cannot
+    run). The cap is named, exit 2; the file is not said to be broken."""
+    import os
+    import subprocess
+    import sys
+
+    path = pkg / "data" / "tasks.csv"
+    head, *rows = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text(head + "".join(rows) * 150, encoding="utf-8")  # about 45 MB
+    done = subprocess.run([sys.executable, "-m", "bizenv", command, "-p", str(pkg)], capture_output=True,
+                          text=True, env={**os.environ, "BIZENV_MEMORY_LIMIT": "32MB"}, check=False)
+    out = done.stdout + done.stderr
+    assert done.returncode == 2, out[-2000:]
+    assert "set a larger BIZENV_MEMORY_LIMIT" in done.stderr and "Traceback" not in out
+    assert "cannot be read as CSV" not in out and "could not run" not in out
+
+
 def test_validate_under_a_tight_memory_limit_agrees(pkg, monkeypatch):
     """A tight cap on DuckDB's memory changes no finding."""
     from bizenv.package import Package

@@ -508,6 +508,41 @@ def test_a_rule_that_cannot_run_is_named_and_the_others_of_its_query_still_run(p
     assert any(f.rule == "rules-skipped" and f.table == "numbering_gaps" for f in found)
 
 
+@pytest.mark.parametrize("layer,query", [
+    ("rules", "SELECT * FROM (SELECT t._row"),  # a query of rules
+    ("provenance", "_prov_out AS"),  # the check of a batch of sources
+    ("provenance", "LEFT JOIN tasks k ON"),  # a check inside a task's text
+])
+def test_running_out_of_memory_is_raised_not_turned_into_findings(pkg, layer, query):
+    """Where a DuckDB error becomes a finding (a rule or a verbatim check that cannot run), running out
+    of memory is raised instead: it says the memory cap is too small, not that the data is wrong (the
+    CLI names BIZENV_MEMORY_LIMIT, exit 2)."""
+    import duckdb
+
+    from bizenv.package import Package
+    from bizenv.tables import Workspace, load
+    from bizenv.validate import provenance, rules
+
+    class OutOfMemory:  # the workspace, running out of memory in the query named
+        def __init__(self, con):
+            self.con = con
+
+        def execute(self, sql, *args, **kwargs):
+            if query in sql:
+                raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
+            return self.con.execute(sql, *args, **kwargs)
+
+        def __getattr__(self, name):
+            return getattr(self.con, name)
+
+    p = Package.open(pkg)
+    with Workspace() as con:
+        loaded = load(con, p).tables
+        check = rules.check if layer == "rules" else provenance._check
+        with pytest.raises(duckdb.OutOfMemoryException):
+            check(OutOfMemory(con), p, loaded)
+
+
 @pytest.mark.parametrize("unplaced_pass", [False, True])
 def test_positions_rule_ranks_only_the_groups_that_need_it_and_agrees_with_ranking_every_row(unplaced_pass):
     """The position rules find the groups whose positions are not 1..n with one aggregate and rank only

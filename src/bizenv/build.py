@@ -206,7 +206,7 @@ def create_views(pkg: Package, db: Path) -> list[str]:
     DuckDB's parser agrees that every statement creates something (no COPY, ATTACH, SET, ...)."""
     import duckdb
 
-    from .tables import connect
+    from .tables import connect, raise_if_not_data
 
     statements = view_statements(pkg)
     con = connect(str(db), enable_external_access=False)
@@ -220,6 +220,7 @@ def create_views(pkg: Package, db: Path) -> list[str]:
                                      f"  in: {statement.splitlines()[0][:200]}")
                 con.execute(statement)
             except duckdb.Error as exc:
+                raise_if_not_data(exc)
                 raise BuildError(f"sql/views.sql: {str(exc).splitlines()[0]}\n  in: {statement.splitlines()[0][:200]}")
         con.execute("CHECKPOINT")
         return [r[0] for r in con.execute(

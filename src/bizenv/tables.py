@@ -46,6 +46,14 @@ class SettingError(Exception):
     """A setting from the environment that cannot be used (the CLI prints it, exit code 2)."""
 
 
+def raise_if_not_data(exc: BaseException) -> None:
+    """Raise ``exc`` again when it says nothing about the data: DuckDB ran out of its working memory
+    (``BIZENV_MEMORY_LIMIT``) or was interrupted.  Called first where a DuckDB error becomes a finding,
+    so that a memory cap too small for a package is reported as that, never as broken data."""
+    if type(exc).__name__ in ("OutOfMemoryException", "InterruptException"):
+        raise exc
+
+
 class Workspace:
     """A DuckDB connection for validating and building: bounded memory, spilling to a private folder.
 
@@ -177,6 +185,7 @@ def read_raw(con, pkg: Package, name: str, extra: str = "") -> Finding | None:
         with path.open(encoding="utf-8", newline="") as fh:
             header = fh.readline(1 << 20).rstrip("\r\n").split(",")
     except Exception as exc:  # duckdb.Error, OSError, UnicodeDecodeError: ragged, unreadable, not UTF-8
+        raise_if_not_data(exc)
         con.execute(f"DROP TABLE IF EXISTS {data}")
         try:
             line, rule, why = first_problem(path, len(names))

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from ..findings import Finding, first_difference
 from ..package import Package
 from ..tables import quote_ident as q
+from ..tables import raise_if_not_data
 
 # Source text per batch (bytes): what DuckDB and Python hold at once for the lines (twice, while the
 # next batch is read), besides the values of those documents.  A larger file is a batch of its own.
@@ -61,7 +62,8 @@ def _check(con, pkg: Package, loaded: list[str]) -> list[Finding]:
     try:  # every check against the sources in one pass over them, which also hashes them
         found = sources.check([specs[n] for n in traced], hashing=True)
         done = dict(zip(traced, found))
-    except duckdb.Error:  # run them one by one to say which cannot run
+    except duckdb.Error as exc:  # run them one by one to say which cannot run
+        raise_if_not_data(exc)
         done = {}
     findings = sources.findings
     for n in traced:  # the line checks first, in the order of the specs, each in the order of its rows
@@ -78,6 +80,7 @@ def _check(con, pkg: Package, loaded: list[str]) -> list[Finding]:
             else:
                 findings += verbatim(con, pkg, table, column, spec)
         except duckdb.Error as exc:  # a table it needs did not load (reported by then), or broken data
+            raise_if_not_data(exc)
             findings.append(Finding("provenance", "check-not-run",
                                     f"verbatim check of {column} not run: {str(exc).splitlines()[0]}",
                                     table=table, file=pkg.relpath(table), column=column))
@@ -203,6 +206,7 @@ class Sources:
         try:
             plan = Plan(self.con, self.pkg, items, self.batches) if items else None
         except duckdb.Error as exc:
+            raise_if_not_data(exc)
             if not hashing:
                 raise
             plan, failure = None, exc
@@ -217,6 +221,7 @@ class Sources:
                     try:
                         plan.run(number, batch, unread=len(batch.read) < len({s.document_id for s in sources}))
                     except duckdb.Error as exc:
+                        raise_if_not_data(exc)
                         if not hashing:
                             raise
                         failure = exc
@@ -224,6 +229,7 @@ class Sources:
                 try:
                     plan.finish(read)
                 except duckdb.Error as exc:
+                    raise_if_not_data(exc)
                     if not hashing:
                         raise
                     failure = exc

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from ..findings import Finding
 from ..package import Package
 from ..tables import quote_ident as q
+from ..tables import raise_if_not_data
 
 
 @dataclass(frozen=True)
@@ -538,7 +539,8 @@ def _glossary_pattern(con) -> str:
     try:
         pattern = con.execute(f"SELECT string_agg(regexp_escape(term), '|' ORDER BY length(term) DESC, term) "
                               f"FROM {GLOSSARY}").fetchall()[0][0]
-    except duckdb.Error:  # the glossary is not loaded: only the glossary rule needs it, and it says so
+    except duckdb.Error as exc:  # the glossary is not loaded: only the glossary rule needs it, and it says so
+        raise_if_not_data(exc)
         pattern = None
     return pattern or "[^\\x00-\\x{10FFFF}]"
 
@@ -657,7 +659,8 @@ def _keep_shared(con, groups: list[list[Rule]]) -> dict[str, str]:
         name = q(f"_rule_join_{len(kept)}")
         try:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {source}")
-        except duckdb.Error:
+        except duckdb.Error as exc:
+            raise_if_not_data(exc)
             continue
         kept[source] = name
     return kept
@@ -739,6 +742,7 @@ def _run_group(con, pkg: Package, table: str, rules: list[Rule], skipped: list[F
         sql, params = _group_sql(con, pkg, table, rules, checks, mask, kept or {})
         result = con.execute(sql, params).fetchall()
     except duckdb.Error as exc:
+        raise_if_not_data(exc)
         if len(rules) > 1:
             out: dict[str, list[int]] = {}
             for r in rules:
