@@ -101,7 +101,7 @@ def test_benchmark_runs_end_to_end_and_finds_every_planted_error(tmp_path):
                                                             "frictionless", "build", "query_unit_workload"],
                  log=lambda *_: None)
     entry = report["sizes"]["300"]
-    assert all("seconds" in s and "peak_mb" in s for s in entry["steps"].values()), entry["steps"]
+    assert all("seconds" in s and "peak_mb" in s and "spill_mb" in s for s in entry["steps"].values()), entry["steps"]
     assert entry["steps"]["validate"]["errors"] == 0 == entry["steps"]["frictionless"]["errors"]
     assert entry["planted"]["found"] == entry["planted"]["planted"] > 0
     # the three floors, each with its ratio: every row read, and the fair floor read every source line
@@ -112,7 +112,7 @@ def test_benchmark_runs_end_to_end_and_finds_every_planted_error(tmp_path):
     assert {"vs_floor", "vs_fair", "vs_materialized"} <= set(entry["steps"]["build"])
     assert json.loads(results.read_text())["sizes"]["300"]["rows"] == entry["rows"]
     page = render(report)
-    assert "## Targets at 300 tasks" in page and "| validate |" in page
+    assert "## Targets at 300 tasks" in page and "| validate |" in page and "validate spills nothing" in page
     assert set(STEPS) >= set(entry["steps"])
 
 
@@ -130,3 +130,23 @@ def test_raw_tables_are_held_compressed_at_any_size(pkg):
             f"SELECT DISTINCT compression FROM pragma_storage_info('{RAW_DB}.main.raw_unit_aliases_data') "
             "WHERE column_name IN ('unit_id', 'form', 'derivation')").fetchall()}
     assert kinds and "Uncompressed" not in kinds, kinds
+
+
+def test_benchmark_measures_what_spills_to_disk(pkg):
+    """The benchmark reports the most disk DuckDB's spill folder takes during a step: nothing under the
+    default memory cap, and some when the same tables do not fit a tighter cap."""
+    import os
+
+    path = pkg / "data" / "tasks.csv"
+    head, *rows = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text(head + "".join(rows) * 150, encoding="utf-8")  # about 45 MB of text
+
+    def spill(limit: str | None) -> float:
+        env = {k: v for k, v in os.environ.items() if k != "BIZENV_MEMORY_LIMIT"}
+        env |= {"BIZENV_MEMORY_LIMIT": limit} if limit else {}
+        done = subprocess.run([sys.executable, "-m", "bizenv.bench", "floor_materialized", str(pkg)],
+                              capture_output=True, text=True, env=env, check=True)
+        return json.loads(done.stdout.strip().splitlines()[-1])["spill_mb"]
+
+    assert spill(None) == 0
+    assert spill("64MB") > 1

@@ -145,8 +145,11 @@ FLOORS = {"floor": "vs_floor", "floor_fair": "vs_fair", "floor_materialized": "v
 
 def run(sizes: list[int], work: Path, results: Path, seed: int = 1, steps: list[str] | None = None,
         log=print) -> dict:
+    from .tables import MEMORY_LIMIT
+
     report = {"machine": {"python": platform.python_version(), "platform": platform.platform(),
-                          "cpus": os.cpu_count()}, "startup": startup(), "sizes": {}}
+                          "cpus": os.cpu_count(), "memory_limit": os.environ.get("BIZENV_MEMORY_LIMIT", MEMORY_LIMIT)},
+              "startup": startup(), "sizes": {}}
     log(f"start-up: {report['startup']}")
     for n in sizes:
         root = work / f"synth-{n}"
@@ -160,6 +163,7 @@ def run(sizes: list[int], work: Path, results: Path, seed: int = 1, steps: list[
             result = measure(step, root)
             entry["steps"][step] = {k: v for k, v in result.items() if k != "findings"}
             log(f"  {step:<24} {result.get('seconds', float('nan')):8.2f} s  {result.get('peak_mb', 0):8.0f} MB"
+                f"  spill {result.get('spill_mb', 0):6.0f} MB"
                 + (f"  {result['error']}" if "error" in result else ""))
         planted_root = work / f"synth-{n}-planted"
         planted = _generate(planted_root, min(n, 100_000), seed, True)["planted"]
@@ -220,6 +224,9 @@ def render(report: dict) -> str:
              "× floor_materialized"),
             ("validate peak memory < 2 GB", v.get("peak_mb"), lambda x: x < 2048, "MB"),
             ("build peak memory < 2 GB", b.get("peak_mb"), lambda x: x < 2048, "MB"),
+            (f"validate spills nothing to disk under the memory cap "
+             f"({report['machine'].get('memory_limit', MEMORY_LIMIT)})", v.get("spill_mb"),
+             lambda x: x == 0, "MB at most in the spill folder"),
             ("`bizenv --help` starts in < 0.5 s", su.get("cli_help"), lambda x: x < 0.5, "s"),
             ("`bizenv query` on the real corpus in < 0.5 s", su.get("cli_query"), lambda x: x < 0.5, "s"),
         ]
@@ -242,8 +249,9 @@ def render(report: dict) -> str:
                       "(`BIZENV_MEMORY_LIMIT`), spilling to a temporary folder beyond it. Every byte of every CSV "
                       "is checked first, a block at a time: byte searches for carriage returns and quotes, NumPy "
                       "counts of line ends and commas against the header, and an exact reading only of a block "
-                      "with a quote or two adjacent line ends. Each CSV is then read once into a "
-                      "raw table of text (in an in-memory database that is checkpointed after each read, which is when DuckDB compresses it); in that same pass one regular expression per row over its free-text "
+                      "with a quote or two adjacent line ends. Each CSV is then read once into a raw table of "
+                      "text (in an in-memory database that is checkpointed after each read, which is when DuckDB "
+                      "compresses it); in that same pass one regular expression per row over its free-text "
                       "cells flags the rows for the cell checks, and the rule on a row's own text is evaluated "
                       "(`text_clean`: the text is scanned once for any whitespace, `text_clean = text` is "
                       "required otherwise); a `text_clean` equal to its text is held once. The Table Schemas "
@@ -253,14 +261,14 @@ def render(report: dict) -> str:
                       "tables. Each rule is one SQL condition with its joins; the rules of a table that share "
                       "their joins run as one query that returns only the failing rows (pandera, the reference, "
                       "is not imported), and the translation rules carry short features of the Chinese texts "
-                      "(glossary terms, digit runs, numerals) through their join instead of the texts; what a rule derives "
-                      "from a repeated text (the date a deadline names, the form of a printed unit name) is derived "
-                      "once per distinct text. Provenance "
-                      "takes the sources in batches of documents (64 MB of text each): two threads read and hash "
-                      "the next batch while DuckDB joins the lines of this one (slices of one buffer, handed over "
-                      "as Arrow arrays) with the values of its documents only, read through a range of rows per "
-                      "table. `bizenv build` writes the tables the validator read into the database file and "
-                      "Parquet, so no CSV is read twice.", ""]
+                      "(glossary terms, digit runs, numerals) through their join instead of the texts; what a "
+                      "rule derives from a repeated text (the date a deadline names, the form of a printed unit "
+                      "name) is derived once per distinct text. Provenance takes the sources in batches of "
+                      "documents (64 MB of text each): two threads read and hash the next batch while DuckDB "
+                      "joins the lines of this one (slices of one buffer, handed over as Arrow arrays) with the "
+                      "values of its documents only, read through a range of rows per table. `bizenv build` "
+                      "writes the tables the validator read into the database file and Parquet, so no CSV is "
+                      "read twice.", ""]
             slow = [v.get("vs_frictionless", 0) < 20, v.get("vs_fair", 99) > 3, b.get("vs_materialized", 99) > 10]
             if any(slow):
                 lines += ["Why a time target is not reached (a profile of one validation at 1,000,000 tasks on "
@@ -286,14 +294,15 @@ def render(report: dict) -> str:
                           "uncompressed until it is checkpointed.", ""]
     for n, entry in report["sizes"].items():
         lines += [f"## {int(n):,} tasks ({entry['rows']:,} rows)", "",
-                  "| step | seconds | rows/s | peak MB | × faster than frictionless | × floor (count) "
+                  "| step | seconds | rows/s | peak MB | spill MB | × faster than frictionless | × floor (count) "
                   "| × floor_fair | × floor_materialized |",
-                  "|---|---|---|---|---|---|---|---|"]
+                  "|---|---|---|---|---|---|---|---|---|"]
         for step, s in entry["steps"].items():
             if "error" in s:
-                lines.append(f"| {step} | failed: {s['error']} | | | | | | |")
+                lines.append(f"| {step} | failed: {s['error']} | | | | | | | |")
                 continue
-            lines.append(f"| {step} | {s['seconds']:.2f} | {s.get('rows_per_s', 0):,} | {s['peak_mb']:.0f} | "
+            spill = f"{s['spill_mb']:.0f}" if "spill_mb" in s else ""
+            lines.append(f"| {step} | {s['seconds']:.2f} | {s.get('rows_per_s', 0):,} | {s['peak_mb']:.0f} | {spill} | "
                          f"{s.get('vs_frictionless', '')} | {s.get('vs_floor', '')} | {s.get('vs_fair', '')} | "
                          f"{s.get('vs_materialized', '')} |")
         p = entry.get("planted", {})
@@ -304,9 +313,54 @@ def render(report: dict) -> str:
 
 def main() -> None:
     step, root = sys.argv[1], sys.argv[2]
-    result = _step(step, root)
+    with Spill() as spill:
+        result = _step(step, root)
     print(json.dumps({"step": step, "seconds": round(time.time() - STARTED, 3), "peak_mb": round(peak_mb(), 1),
-                      **result}))
+                      "spill_mb": round(spill.peak / 1024**2, 1), **result}))
+
+
+class Spill:
+    """The most disk the step's temporary files take at once (DuckDB's spill, in the folders that
+    :class:`~bizenv.tables.Workspace` makes under the temporary directory): within it, temporary
+    files go to a private folder, looked at every 50 ms by a thread."""
+
+    def __init__(self, every: float = 0.05):
+        self.every, self.peak = every, 0
+
+    def __enter__(self):
+        import tempfile
+        import threading
+
+        self.folder = tempfile.mkdtemp(prefix="bizenv-bench-")
+        self.before, tempfile.tempdir = tempfile.tempdir, self.folder
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+        return self
+
+    def _size(self) -> int:
+        total = 0
+        for top, _, files in os.walk(self.folder):
+            for name in files:
+                try:
+                    total += os.stat(os.path.join(top, name)).st_blocks * 512  # what is on disk, not the apparent size
+                except OSError:  # removed meanwhile
+                    pass
+        return total
+
+    def _watch(self) -> None:
+        while not self.done.wait(self.every):
+            self.peak = max(self.peak, self._size())
+
+    def __exit__(self, *exc):
+        import shutil
+        import tempfile
+
+        self.done.set()
+        self.thread.join()
+        self.peak = max(self.peak, self._size())
+        tempfile.tempdir = self.before
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def peak_mb() -> float:
