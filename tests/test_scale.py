@@ -150,3 +150,22 @@ def test_benchmark_measures_what_spills_to_disk(pkg):
 
     assert spill(None) == 0
     assert spill("64MB") > 1
+
+
+def test_parquet_row_groups_are_small_enough_to_write_without_spilling(tmp_path):
+    """Parquet files are written in row groups of PARQUET_ROW_GROUP rows: DuckDB's default row group (122,880
+    rows) of long texts made the build spill to disk at 1,000,000 tasks."""
+    import duckdb
+
+    from bizenv.build import PARQUET_ROW_GROUP, build
+
+    root = tmp_path / "pkg"
+    generate(root, 12_000, seed=3, plant=False)  # about 36,000 assignments
+    build(Package.open(root))
+    con = duckdb.connect()
+    path = str(root / "build" / "parquet" / "assignments.parquet")
+    groups = con.execute("SELECT row_group_id, any_value(row_group_num_rows) FROM parquet_metadata(?) "
+                         "GROUP BY ALL", [path]).fetchall()
+    rows = con.execute("SELECT count(*) FROM read_parquet(?)", [path]).fetchone()[0]
+    assert rows > PARQUET_ROW_GROUP and len(groups) > 1
+    assert max(n for _, n in groups) <= PARQUET_ROW_GROUP

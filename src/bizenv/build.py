@@ -83,6 +83,13 @@ def build(pkg: Package, validate_first: bool = True, site: bool = False) -> Buil
     return out
 
 
+# Rows per row group of the Parquet files. DuckDB's default (122,880) holds row groups of long texts in
+# memory while it writes them in file order: at 1,000,000 tasks it spilled 0.25 GB for tasks.parquet;
+# with 30,720 rows (15 of DuckDB's vectors of 2,048, the unit it counts row groups in) nothing spills and the
+# copy is faster.
+PARQUET_ROW_GROUP = 30_720
+
+
 def _copy(con, tables: list[str], db: Path) -> None:
     """The typed tables of the workspace, in file order, into the new database file."""
     con.execute(f"ATTACH {sql_literal(str(db))} AS out")
@@ -104,7 +111,7 @@ def _write(pkg: Package, tmp: Path, tables: list[str], site: bool) -> BuildResul
                     [str(pkg.descriptor.get("name") or ""), str(pkg.descriptor.get("version") or "")])
         for name in tables:  # rows in the order of their CSV file, as in the database
             target = sql_literal(str(parquet / f"{name}.parquet"))
-            con.execute(f"COPY {quote_ident(name)} TO {target} (FORMAT parquet)")
+            con.execute(f"COPY {quote_ident(name)} TO {target} (FORMAT parquet, ROW_GROUP_SIZE {PARQUET_ROW_GROUP})")
         con.execute("CHECKPOINT")
     result.views = create_views(pkg, db)
     if site:
