@@ -50,6 +50,24 @@ def test_compiled_schema_checks_match_frictionless_on_the_real_corpus(pkg, break
     assert fast == reference and fast
 
 
+def test_compiled_foreign_keys_of_several_fields_match_frictionless(pkg):
+    """A foreign key of two fields (a task's measure within its document): a pair missing from the lookup
+    table is reported, a row with one field empty is not, as Frictionless does."""
+    path = pkg / "schemas" / "tasks.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    schema["foreignKeys"].append({"fields": ["document_id", "measure_id"],
+                                  "reference": {"resource": "measures", "fields": ["document_id", "measure_id"]}})
+    path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
+    t = table(pkg, "tasks")
+    t.rows[0]["measure_id"] = t.rows[1]["measure_id"] = t.rows[-1]["measure_id"]  # of another document
+    t.rows[2]["measure_id"] = ""  # empty: not looked up
+    t.save()
+    fast, reference = same_findings(pkg)
+    assert fast == reference
+    assert {(f[0], f[2]) for f in fast if f[0] == "foreign-key" and f[1] == "tasks"} >= {("foreign-key", 2),
+                                                                                         ("foreign-key", 3)}
+
+
 def test_every_planted_error_is_found(planted):
     manifest = json.loads((planted / "planted.json").read_text(encoding="utf-8"))["planted"]
     assert len(manifest) == PER_KIND * len(PLANTS)
