@@ -403,6 +403,29 @@ def test_running_out_of_memory_in_a_check_is_not_reported_as_broken_data(pkg, co
     assert "cannot be read as CSV" not in out and "could not run" not in out
 
 
+def test_a_full_disk_under_the_spill_is_named_not_only_the_memory_cap(tmp_path):
+    """What DuckDB holds beyond the memory cap goes to the temporary folder; when its disk has no room
+    left (DuckDB's max_temp_directory_size, by default the free space there), the message names that
+    folder and what to do, not only a larger memory cap (exit 2 all the same)."""
+    import tempfile
+
+    import duckdb
+
+    from bizenv.cli import outcome
+
+    con = duckdb.connect(config={"memory_limit": "32MB", "temp_directory": str(tmp_path), "threads": 1})
+    con.execute("SET max_temp_directory_size = '2MB'")  # a disk with 2 MB free
+    with pytest.raises(duckdb.OutOfMemoryException) as err:
+        con.execute("CREATE TABLE x AS SELECT md5(random()::VARCHAR) || md5(random()::VARCHAR) AS s "
+                    "FROM range(3000000)")
+    code, message = outcome(err.value)
+    assert code == 2, message
+    assert f"temporary folder {tempfile.gettempdir()} is full" in message and "TMPDIR" in message
+    assert "BIZENV_MEMORY_LIMIT" in message and "\n" not in message
+    code, message = outcome(duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block"))
+    assert code == 2 and "temporary folder" not in message and "set a larger BIZENV_MEMORY_LIMIT" in message
+
+
 def test_validate_under_a_tight_memory_limit_agrees(pkg, monkeypatch):
     """A tight cap on DuckDB's memory changes no finding."""
     from bizenv.package import Package

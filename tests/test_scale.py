@@ -150,6 +150,25 @@ def test_raw_tables_are_held_compressed_at_any_size(pkg):
     assert kinds and "Uncompressed" not in kinds, kinds
 
 
+def test_a_raw_table_is_read_while_another_transaction_reads_the_raw_tables(pkg):
+    """The checkpoint that compresses the raw tables cannot run while another transaction on the workspace
+    has read one of them: the file is still read (its table is compressed by a later checkpoint), never
+    said to be unreadable, and nothing else changes."""
+    from bizenv.tables import RAW_DB, Workspace, read_raw
+
+    p = Package.open(pkg)
+    with Workspace() as con:
+        assert read_raw(con, p, "units") is None
+        other = con.cursor()  # its own connection to the same database (the raw views are the workspace's)
+        other.execute("BEGIN")
+        other.execute(f"SELECT count(*) FROM {RAW_DB}.main.raw_units_data").fetchall()
+        assert read_raw(con, p, "unit_aliases") is None
+        other.execute("COMMIT")
+        got = con.execute("SELECT _row, unit_id, form FROM raw_unit_aliases ORDER BY _row").fetchall()
+    rows = table(pkg, "unit_aliases").rows
+    assert got == [(i + 2, r["unit_id"], r["form"]) for i, r in enumerate(rows)]
+
+
 def test_benchmark_measures_what_spills_to_disk(pkg):
     """The benchmark reports the most disk DuckDB's spill folder takes during a step: nothing under the
     default memory cap, and some when the same tables do not fit a tighter cap."""

@@ -828,6 +828,12 @@ def outcome(exc: BaseException) -> tuple[int, str]:
         from .tables import MEMORY_LIMIT
 
         limit = os.environ.get("BIZENV_MEMORY_LIMIT", MEMORY_LIMIT)
+        if "max_temp_directory_size" in str(exc):  # what spills beyond the cap found no room on the disk
+            import tempfile
+
+            return 2, (f"the disk of the temporary folder {shown(tempfile.gettempdir())} is full: what DuckDB "
+                       f"holds beyond BIZENV_MEMORY_LIMIT={limit} goes there ({str(exc).splitlines()[0]}); free "
+                       "space there, set TMPDIR to a folder on a larger disk, or set a larger BIZENV_MEMORY_LIMIT")
         return 2, (f"DuckDB needs more memory than BIZENV_MEMORY_LIMIT={limit} allows "
                    f"({str(exc).splitlines()[0]}); set a larger BIZENV_MEMORY_LIMIT")
     if isinstance(exc, OSError) and exc.filename is not None:

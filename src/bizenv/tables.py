@@ -150,6 +150,19 @@ def attach_raw(con) -> None:
         con.execute(f"ATTACH ':memory:' AS {RAW_DB} (COMPRESS)")
 
 
+def compress(con) -> None:
+    """Checkpoint the raw tables' database: DuckDB compresses an in-memory table then, not while it is
+    written (a large table stays 5-10 times larger, and spills).  The file has been read by then, so a
+    checkpoint that cannot run says nothing about it: refused while another transaction on the database
+    has read a raw table, it is left to the next checkpoint."""
+    import duckdb
+
+    try:
+        con.execute(f"CHECKPOINT {RAW_DB}")
+    except duckdb.TransactionException:
+        pass
+
+
 def read_raw(con, pkg: Package, name: str, extra: str = "") -> Finding | None:
     """Read a CSV once into ``raw_<name>``: every cell as text, ``_row`` = the record number.
 
@@ -179,9 +192,6 @@ def read_raw(con, pkg: Package, name: str, extra: str = "") -> Finding | None:
             f"FROM read_csv(?, header = true, all_varchar = true, auto_detect = false, "
             f"delim = ',', quote = '\"', escape = '\"', strict_mode = true, max_line_size = {MAX_CELL}, "
             "columns = {" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "})", [str(path)])
-        # DuckDB compresses an in-memory table when its database is checkpointed, not while it is written:
-        # without this, a large table stays uncompressed (5-10 times larger) and spills
-        con.execute(f"CHECKPOINT {RAW_DB}")
         with path.open(encoding="utf-8", newline="") as fh:
             header = fh.readline(1 << 20).rstrip("\r\n").split(",")
     except Exception as exc:  # duckdb.Error, OSError, UnicodeDecodeError: ragged, unreadable, not UTF-8
@@ -206,6 +216,7 @@ def read_raw(con, pkg: Package, name: str, extra: str = "") -> Finding | None:
     if problem:
         con.execute(f"DROP TABLE {data}")
         return problem
+    compress(con)
     con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident('raw_' + name)} AS SELECT rowid + 2 AS _row, {view} "
                 f"FROM {data}")
     return None
