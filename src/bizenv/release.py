@@ -344,7 +344,7 @@ def cut(pkg: Package, version: str, out: Path | None = None, record: bool = True
 
 def _parquet_and_loader(pkg: Package, folder: Path) -> None:
     """parquet/<table>.parquet in primary-key order, and load_duckdb.sql (relative paths, views in order)."""
-    from .build import view_statements
+    from .build import PARQUET_ROW_GROUP, view_statements
     from .tables import Workspace, load, quote_ident, sql_literal
 
     (folder / "parquet").mkdir()
@@ -356,7 +356,7 @@ def _parquet_and_loader(pkg: Package, folder: Path) -> None:
             order = ", ".join(quote_ident(k) for k in pkg.primary_key(name)) or "ALL"
             target = folder / "parquet" / f"{name}.parquet"
             con.execute(f"COPY (SELECT * FROM {quote_ident(name)} ORDER BY {order}) TO {sql_literal(str(target))} "
-                        "(FORMAT parquet)")
+                        f"(FORMAT parquet, ROW_GROUP_SIZE {PARQUET_ROW_GROUP})")
             lines.append(f"CREATE TABLE {quote_ident(name)} AS SELECT * FROM 'parquet/{name}.parquet';")
             schema = pkg.schema(name)
             if schema.get("description"):
