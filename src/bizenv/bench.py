@@ -302,7 +302,8 @@ def render(report: dict) -> str:
                 lines.append(f"| {step} | failed: {s['error']} | | | | | | | |")
                 continue
             spill = f"{s['spill_mb']:.0f}" if "spill_mb" in s else ""
-            lines.append(f"| {step} | {s['seconds']:.2f} | {s.get('rows_per_s', 0):,} | {s['peak_mb']:.0f} | {spill} | "
+            lines.append(f"| {step} | {s['seconds']:.2f} | {s.get('rows_per_s', 0):,} | {s['peak_mb']:.0f} | "
+                         f"{spill} | "
                          f"{s.get('vs_frictionless', '')} | {s.get('vs_floor', '')} | {s.get('vs_fair', '')} | "
                          f"{s.get('vs_materialized', '')} |")
         p = entry.get("planted", {})

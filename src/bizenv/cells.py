@@ -80,15 +80,14 @@ def clean_sql(column: str) -> str:
     def lit(text: str) -> str:
         return "'" + text.replace("'", "''") + "'"
 
-    python_whitespace = PYTHON_WHITESPACE
     expr = f"regexp_replace({column}, {lit(AFTER_CJK.pattern)}, '\\1', 'g')"
     expr = f"regexp_replace({expr}, {lit(BEFORE_CJK.pattern)}, '\\1', 'g')"
     expr = f"regexp_replace({expr}, {lit(WS_RE.pattern)}, ' ', 'g')"
     # the patterns and the trim only touch whitespace: a text without any is left as it is, so one scan
     # for any whitespace character decides, and only the few texts that have one are rewritten
-    any_space = "[" + "".join(f"\\x{{{ord(ch):x}}}" for ch in python_whitespace) + "]"
+    any_space = "[" + "".join(f"\\x{{{ord(ch):x}}}" for ch in PYTHON_WHITESPACE) + "]"
     return (f"CASE WHEN regexp_matches({column}, {lit(any_space)}) "
-            f"THEN trim({expr}, {lit(python_whitespace)}) ELSE {column} END")
+            f"THEN trim({expr}, {lit(PYTHON_WHITESPACE)}) ELSE {column} END")
 
 
 # A unit name as the registry compares it (data/unit_aliases.csv, column form): the printed name less

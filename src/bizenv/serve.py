@@ -19,8 +19,8 @@ import re
 import sqlite3
 from pathlib import Path
 
-from .package import Package
 from .build import site_path
+from .package import Package
 from .sqlitedb import SEARCH, fts_columns
 
 SITE = Path(__file__).parent / "site"
