@@ -196,16 +196,16 @@ def test_mutated_rows_are_reported_and_validate_never_raises(pristine, tmp_path_
 
 
 def test_row_flag_never_misses_a_cell_the_cell_checks_catch():
-    """The one-regex row flag is a superset of the per-cell invisible/whitespace checks."""
+    """The one-regex row flag is a superset of the per-cell checks on free text."""
     import duckdb
 
     from bizenv.tables import bind
     from bizenv.validate.lint import CELL_CHECKS, ROW_FLAG
 
     con = duckdb.connect()
-    cell_sql = " OR ".join(bind(cond, "c") for rule, cond, _, _ in CELL_CHECKS
-                           if rule in ("invisible-character", "surrounding-whitespace"))
-    alphabet = st.sampled_from(list("中文A1 \n\t\r\u3000\u00a0\u200b\x01\ufeff\u2003"))
+    cell_sql = " OR ".join(bind(cond, "c") for rule, cond, _, applies in CELL_CHECKS if applies == "text")
+    assert "left(c, 1)" in cell_sql  # the formula check is among them
+    alphabet = st.sampled_from(list("中文A1 \n\t\r\u3000\u00a0\u200b\x01\ufeff\u2003=+-@"))
 
     @settings(max_examples=300, deadline=None)
     @given(st.lists(st.one_of(st.none(), st.text(alphabet=alphabet, min_size=1, max_size=6)), min_size=1,
@@ -218,6 +218,35 @@ def test_row_flag_never_misses_a_cell_the_cell_checks_catch():
         assert flagged or not cells_caught, cells
 
     check()
+
+
+def test_numeric_flags_never_miss_a_cell_the_numeric_checks_catch():
+    """Each numeric cell check runs only where its cheap flag holds: the flag must hold wherever the
+    check fails (full-width digits, thousands separators), and each numeric check has one."""
+    import duckdb
+
+    from bizenv.tables import bind
+    from bizenv.validate.lint import CELL_CHECKS, NUMERIC_FLAG
+
+    con = duckdb.connect()
+    numeric = [(rule, cond) for rule, cond, _, applies in CELL_CHECKS if applies == "numeric"]
+    assert {rule for rule, _ in numeric} == set(NUMERIC_FLAG)
+    alphabet = st.sampled_from(list("0123456789.,+-e ０１９．，。中"))
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.one_of(st.text(alphabet=alphabet, min_size=1, max_size=12),
+                     st.from_regex(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?", fullmatch=True),
+                     st.from_regex(r"[0-9]{0,3}[０-９．，][0-9]{0,3}", fullmatch=True)))
+    def check(cell):
+        for rule, cond in numeric:
+            caught, flagged = con.execute(f"SELECT {bind(cond, 'c')}, {bind(NUMERIC_FLAG[rule], 'c')} "
+                                          "FROM (SELECT ? AS c)", [cell]).fetchone()
+            assert flagged or not caught, (rule, cell)
+
+    check()
+    # and the flags are not always true: a plain number passes both
+    assert not any(con.execute(f"SELECT {bind(flag, 'c')} FROM (SELECT '1234' AS c)").fetchone()[0]
+                   for flag in NUMERIC_FLAG.values())
 
 
 @pytest.mark.parametrize("pattern,closed", [

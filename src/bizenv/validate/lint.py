@@ -45,10 +45,15 @@ CELL_CHECKS = [
     ("thousands-separator", r"regexp_matches(v, '^\d{1,3}(,\d{3})+(\.\d+)?$')",
      "a number written with a thousands separator", "numeric"),
 ]
-# The row flag over the free-text cells joined by LF: every cell with an invisible character or
-# padding matches it (LF is not invisible; a cell edge is the start, the end or next to an LF),
-# so it never misses one; a line break followed by a space inside a text only costs a second look.
-ROW_FLAG = INVISIBLE + r"|(?:^|\n)" + EDGE_SPACE + "|" + EDGE_SPACE + r"(?:\n|$)"
+# The row flag over the free-text cells joined by LF: every cell with an invisible character, padding
+# or a formula's first character matches it (LF is not invisible; a cell edge is the start, the end or
+# next to an LF), so it never misses one; a line break followed by a space or an = inside a text only
+# costs a second look.
+ROW_FLAG = INVISIBLE + r"|(?:^|\n)" + EDGE_SPACE + "|" + EDGE_SPACE + r"(?:\n|$)|(?:^|\n)[=+\-@]"
+# The flag of each check on numeric cells: a cheap condition that holds wherever the check fails (a
+# full-width character is not ASCII, so the cell has more bytes than characters; a thousands separator
+# is a comma), so the regular expression runs only on the cells that need the second look.
+NUMERIC_FLAG = {"full-width-digits": "strlen(v) <> length(v)", "thousands-separator": "contains(v, ',')"}
 
 
 def printable_only(pattern: str) -> bool:
@@ -118,8 +123,8 @@ def flag_sql(fields: list[dict]) -> str:
     scan = []
     if text:
         scan.append(f"regexp_matches(concat_ws(chr(10), {', '.join(text)}), {sql_literal(ROW_FLAG)})")
-    scan += [bind(condition, quote_ident(c)) for rule, condition, _, applies in CELL_CHECKS
-             if rule not in ("invisible-character", "surrounding-whitespace") for c in _applies(kinds, applies)]
+    scan += [bind(NUMERIC_FLAG[rule], quote_ident(c)) for rule, _, _, applies in CELL_CHECKS
+             if applies == "numeric" for c in _applies(kinds, applies)]
     return "coalesce(" + " OR ".join(scan) + ", false)" if scan else "false"
 
 
