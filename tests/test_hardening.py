@@ -267,3 +267,18 @@ def test_a_pattern_that_admits_any_character_is_still_scanned(pkg):
     t.save()
     assert any(f.rule == "invisible-character" and f.column == "source_file" and f.row == t.row_number(row)
                for f in findings(pkg, ["structure"]))
+
+
+def test_duckdb_draws_no_progress_bar_on_the_callers_output():
+    """DuckDB turns a progress bar on when a Python script runs a long query: bizenv's connections
+    (validate, build, query) turn it off, so a script or notebook that calls bizenv gets only its output."""
+    import subprocess
+    import sys
+
+    setting = "SELECT current_setting('enable_progress_bar')"
+    script = ("import duckdb; from bizenv.tables import Workspace, connect\n"
+              f"print(duckdb.connect().execute({setting!r}).fetchone()[0])\n"
+              f"print(connect().execute({setting!r}).fetchone()[0])\n"
+              f"with Workspace() as con: print(con.execute({setting!r}).fetchone()[0])\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "False", "False"]  # DuckDB's own default in a script, then bizenv's

@@ -39,7 +39,11 @@ MEMORY_LIMIT = "1GB"
 def connect(database: str = ":memory:", read_only: bool = False, **config):
     import duckdb
 
-    return duckdb.connect(database, read_only=read_only, config={**SAFE_CONFIG, **config})
+    con = duckdb.connect(database, read_only=read_only, config={**SAFE_CONFIG, **config})
+    # DuckDB draws a progress bar on the output of a long query when Python runs it (a notebook, a script):
+    # the output of bizenv and of the code that calls it stays its own
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 class SettingError(Exception):
