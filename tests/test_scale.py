@@ -208,3 +208,17 @@ def test_parquet_row_groups_are_small_enough_to_write_without_spilling(tmp_path)
     rows = con.execute("SELECT count(*) FROM read_parquet(?)", [path]).fetchone()[0]
     assert rows > PARQUET_ROW_GROUP and len(groups) > 1
     assert max(n for _, n in groups) <= PARQUET_ROW_GROUP
+
+
+def test_compiled_primary_keys_of_several_fields_match_frictionless(pkg):
+    """A key of several fields is grouped by its hash first: a repeated key and a key repeated three
+    times are reported on every repeat, a key with an empty field too, as Frictionless does."""
+    t = table(pkg, "assignments")
+    t.rows[9]["position"] = ""  # an empty field in the key
+    first = len(t.rows) + 2  # the record number of the first row added (the header is record 1)
+    t.rows += [dict(t.rows[0]), dict(t.rows[5]), dict(t.rows[5]), dict(t.rows[9])]
+    t.rows.append({**t.rows[12], "position": "99"})  # the same task and role, another position: not a repeat
+    t.save()
+    fast, reference = same_findings(pkg)
+    assert fast == reference
+    assert {f[2] for f in fast if f[0] == "primary-key" and f[1] == "assignments"} == set(range(first, first + 4))
