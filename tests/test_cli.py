@@ -426,6 +426,34 @@ def test_a_full_disk_under_the_spill_is_named_not_only_the_memory_cap(tmp_path):
     assert code == 2 and "temporary folder" not in message and "set a larger BIZENV_MEMORY_LIMIT" in message
 
 
+@pytest.mark.parametrize("command", ["validate", "build"])
+def test_a_spill_folder_that_cannot_be_written_is_named_not_reported_as_broken_data(pkg, tmp_path, command):
+    """What DuckDB holds beyond the memory cap goes to a folder in the temporary directory; when it cannot
+    be written (here: its path runs through a file; on a machine: a failing disk, a folder removed), the
+    command stops with exit 2 and a message naming the temporary folder, not a finding that the CSV file
+    cannot be read."""
+    import os
+    import subprocess
+    import sys
+
+    path = pkg / "data" / "tasks.csv"
+    head, *rows = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text(head + "".join(rows) * 150, encoding="utf-8")  # about 45 MB: spills under a 64 MB cap
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    script = ("import sys, tempfile\n"
+              f"tempfile.mkdtemp = lambda prefix='', **kw: {str(blocker)!r} + '/' + prefix + 'x'\n"
+              "from bizenv.cli import main\n"
+              f"sys.argv = ['bizenv', {command!r}, '-p', {str(pkg)!r}]\n"
+              "main()\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env={**os.environ, "BIZENV_MEMORY_LIMIT": "64MB"}, check=False)
+    out = done.stdout + done.stderr
+    assert done.returncode == 2, out[-2000:]
+    assert "could not use its temporary files" in done.stderr and "TMPDIR" in done.stderr, done.stderr
+    assert "Traceback" not in out and "cannot be read as CSV" not in out and "could not run" not in out
+
+
 def test_validate_under_a_tight_memory_limit_agrees(pkg, monkeypatch):
     """A tight cap on DuckDB's memory changes no finding."""
     from bizenv.package import Package

@@ -824,8 +824,16 @@ def outcome(exc: BaseException) -> tuple[int, str]:
         return 1, shown(exc)
     if isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "InterruptException":
         return 130, "interrupted"
+    from .tables import MEMORY_LIMIT, spill_failed
+
+    if spill_failed(exc):  # DuckDB's temporary files, beyond the memory cap, could not be written or read
+        import tempfile
+
+        limit = os.environ.get("BIZENV_MEMORY_LIMIT", MEMORY_LIMIT)
+        return 2, (f"DuckDB could not use its temporary files in {shown(tempfile.gettempdir())}, where what it "
+                   f"holds beyond BIZENV_MEMORY_LIMIT={limit} goes ({shown(str(exc).splitlines()[0])}); check that "
+                   "folder (its disk, its space), set TMPDIR to another folder, or set a larger BIZENV_MEMORY_LIMIT")
     if type(exc).__name__ == "OutOfMemoryException":  # duckdb's, named without importing duckdb
-        from .tables import MEMORY_LIMIT
 
         limit = os.environ.get("BIZENV_MEMORY_LIMIT", MEMORY_LIMIT)
         if "max_temp_directory_size" in str(exc):  # what spills beyond the cap found no room on the disk

@@ -50,11 +50,22 @@ class SettingError(Exception):
     """A setting from the environment that cannot be used (the CLI prints it, exit code 2)."""
 
 
+# the name of a Workspace's spill folder starts with it (DuckDB's temporary files go there)
+SPILL_PREFIX = "bizenv-spill-"
+
+
+def spill_failed(exc: BaseException) -> bool:
+    """True when DuckDB could not create, write or read its temporary files in a Workspace's spill folder:
+    the machine's fault (a disk error, a folder gone), not the data's."""
+    return type(exc).__name__ == "IOException" and SPILL_PREFIX in str(exc)
+
+
 def raise_if_not_data(exc: BaseException) -> None:
     """Raise ``exc`` again when it says nothing about the data: DuckDB ran out of its working memory
-    (``BIZENV_MEMORY_LIMIT``) or was interrupted.  Called first where a DuckDB error becomes a finding,
-    so that a memory cap too small for a package is reported as that, never as broken data."""
-    if type(exc).__name__ in ("OutOfMemoryException", "InterruptException"):
+    (``BIZENV_MEMORY_LIMIT``), could not use its spill folder, or was interrupted.  Called first where a
+    DuckDB error becomes a finding, so that a memory cap too small for a package or a failing temporary
+    folder is reported as that, never as broken data."""
+    if type(exc).__name__ in ("OutOfMemoryException", "InterruptException") or spill_failed(exc):
         raise exc
 
 
@@ -71,7 +82,7 @@ class Workspace:
 
         import duckdb
 
-        self.spill = tempfile.mkdtemp(prefix="bizenv-spill-")
+        self.spill = tempfile.mkdtemp(prefix=SPILL_PREFIX)
         limit = os.environ.get("BIZENV_MEMORY_LIMIT", MEMORY_LIMIT)
         try:
             self.con = connect(database, memory_limit=limit, temp_directory=self.spill)
