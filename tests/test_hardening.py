@@ -270,8 +270,9 @@ def test_a_pattern_that_admits_any_character_is_still_scanned(pkg):
 
 
 def test_duckdb_draws_no_progress_bar_on_the_callers_output():
-    """DuckDB turns a progress bar on when a Python script runs a long query: bizenv's connections
-    (validate, build, query) turn it off, so a script or notebook that calls bizenv gets only its output."""
+    """DuckDB's Python client has its progress bar on (an interactive session or a notebook draws it on a
+    long query): bizenv's connections (validate, build, query) turn it off, so the session or notebook that
+    calls bizenv gets only its output."""
     import subprocess
     import sys
 
