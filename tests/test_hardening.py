@@ -220,6 +220,41 @@ def test_row_flag_never_misses_a_cell_the_cell_checks_catch():
     check()
 
 
+def test_the_flag_of_a_row_never_misses_a_cell_of_its_cleaned_copy():
+    """The row's flag as read (:func:`flag_sql`) scans a ``text_clean`` only where it differs from its text:
+    a cleaned copy that starts with a formula's character, or has padding or an invisible character its text
+    has not, still flags the row, and so do its text and the other cells."""
+    import duckdb
+
+    from bizenv.tables import bind, quote_ident
+    from bizenv.validate.lint import CELL_CHECKS, flag_sql
+
+    fields = [{"name": "text"}, {"name": "text_clean"}, {"name": "notes"}, {"name": "seq", "type": "integer"}]
+    names = [f["name"] for f in fields]
+    kinds = {"text": "text", "text_clean": "text", "notes": "text", "seq": "numeric"}
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (" + ", ".join(f"{quote_ident(n)} VARCHAR" for n in names) + ")")
+    caught = " OR ".join(f"coalesce({bind(cond, quote_ident(n))}, false)" for _, cond, _, applies in CELL_CHECKS
+                         for n in names if kinds[n] == applies)
+    flag = flag_sql(fields)
+    alphabet = st.sampled_from(list("中A1 \n\u3000\u200b\ufeff\u0301=+-@,１"))
+    cell = st.one_of(st.none(), st.text(alphabet=alphabet, max_size=5))
+
+    @settings(max_examples=300, deadline=None)
+    @given(text=cell, clean=st.one_of(st.just("same"), cell), notes=cell, seq=cell)
+    def check(text, clean, notes, seq):
+        con.execute("DELETE FROM t")
+        con.execute("INSERT INTO t VALUES (?, ?, ?, ?)", [text, text if clean == "same" else clean, notes, seq])
+        flagged, must = con.execute(f"SELECT {flag}, {caught} FROM t").fetchone()
+        assert flagged or not must, (text, clean, notes, seq)
+
+    check()
+    # a cleaned copy that differs from its text and is the only cell to start with =
+    con.execute("DELETE FROM t")
+    con.execute("INSERT INTO t VALUES ('文本', '=文本', NULL, '1')")
+    assert con.execute(f"SELECT {flag} FROM t").fetchone()[0]
+
+
 def test_numeric_flags_never_miss_a_cell_the_numeric_checks_catch():
     """Each numeric cell check runs only where its cheap flag holds: the flag must hold wherever the
     check fails (full-width digits, thousands separators), and each numeric check has one."""
@@ -270,8 +305,9 @@ def test_a_pattern_that_admits_any_character_is_still_scanned(pkg):
 
 
 def test_duckdb_draws_no_progress_bar_on_the_callers_output():
-    """DuckDB turns a progress bar on when a Python script runs a long query: bizenv's connections
-    (validate, build, query) turn it off, so a script or notebook that calls bizenv gets only its output."""
+    """DuckDB's Python client has its progress bar on (an interactive session or a notebook draws it on a
+    long query): bizenv's connections (validate, build, query) turn it off, so the session or notebook that
+    calls bizenv gets only its output."""
     import subprocess
     import sys
 
