@@ -40,9 +40,9 @@ def connect(database: str = ":memory:", read_only: bool = False, **config):
     import duckdb
 
     con = duckdb.connect(database, read_only=read_only, config={**SAFE_CONFIG, **config})
-    # DuckDB's Python client draws a progress bar on the output of a long query in an interactive session or
-    # a notebook (a script reports the setting on too): the output of bizenv and of the code that calls it
-    # stays its own; a cursor of this connection (bizenv query runs the query on one) draws none either
+    # DuckDB's Python client may draw a progress bar on the output of a long query (a notebook, an interactive
+    # session, a profiled script): the output of bizenv and of the code that calls it stays its own; a cursor
+    # of this connection (bizenv query runs the query on one) draws none either
     con.execute("SET enable_progress_bar = false")
     return con
 
