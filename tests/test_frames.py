@@ -43,8 +43,16 @@ def test_reference_and_fast_path_agree_on_planted_errors(tmp_path):
     docs.rows[1]["year"] = "2200"
     docs.rows[2]["document_id"] = "Bad_ID"
     docs.save()
+    # keys compared by value: 02 repeats 2; a row whose key fields are all empty is reported
+    assignments = table(root, "assignments")
+    copy = dict(assignments.rows[4])
+    assignments.rows.append({**copy, "position": "0" + copy["position"]})
+    assignments.rows.append({**copy, "task_id": "", "role": "", "position": ""})
+    assignments.save()
     reference, fast = _reference(root), _fast(root)
     assert reference == fast
+    n = len(assignments.rows)
+    assert {x[2] for x in fast if x[:2] == ("assignments", "primary-key")} == {n, n + 1}
     kinds = {x[1] for x in fast}
     assert kinds == set(SCHEMA_ERRORS)
     schema_plants = {(p["table"], p["row"]) for p in planted if p["rule"] in ("type-error", "constraint-error")}

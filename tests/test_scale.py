@@ -212,13 +212,39 @@ def test_parquet_row_groups_are_small_enough_to_write_without_spilling(tmp_path)
 
 def test_compiled_primary_keys_of_several_fields_match_frictionless(pkg):
     """A key of several fields is grouped by its hash first: a repeated key and a key repeated three
-    times are reported on every repeat, a key with an empty field too, as Frictionless does."""
+    times are reported on every repeat, naming the nearest earlier row, a key with an empty field too, a
+    key repeated in another spelling of the same integer (02, +2), and a row whose key fields are all
+    empty, as Frictionless does."""
     t = table(pkg, "assignments")
     t.rows[9]["position"] = ""  # an empty field in the key
     first = len(t.rows) + 2  # the record number of the first row added (the header is record 1)
-    t.rows += [dict(t.rows[0]), dict(t.rows[5]), dict(t.rows[5]), dict(t.rows[9])]
+    t.rows += [dict(t.rows[0]), dict(t.rows[5]), dict(t.rows[5]), dict(t.rows[9]),
+               {**t.rows[1], "position": "0" + t.rows[1]["position"]},
+               {**t.rows[1], "position": "+" + t.rows[1]["position"]}]
+    t.rows += [{**t.rows[3], "task_id": "", "role": "", "position": ""} for _ in range(2)]
     t.rows.append({**t.rows[12], "position": "99"})  # the same task and role, another position: not a repeat
     t.save()
     fast, reference = same_findings(pkg)
     assert fast == reference
-    assert {f[2] for f in fast if f[0] == "primary-key" and f[1] == "assignments"} == set(range(first, first + 4))
+    assert {f[2] for f in fast if f[0] == "primary-key" and f[1] == "assignments"} == set(range(first, first + 8))
+    pkg_ = Package.open(pkg)
+    messages = {f.row: f.message for f in compiled.check(pkg_)[0] if f.rule == "primary-key"}
+    assert messages[first + 2] == f"the same as in the row at position {first + 1}"  # the nearest, as Frictionless
+    assert messages[first + 5] == f"the same as in the row at position {first + 4}"
+    assert messages[first + 7] == 'cells composing the primary keys are all "None"'
+
+
+def test_integers_are_read_as_the_table_schema_writes_them_not_as_python_reads_them(pkg):
+    """Frictionless reads an integer with Python's int(), which also takes a padded, full-width or
+    underscored number (' 2', '２', '1_000'); the compiled check follows the Table Schema (ASCII digits
+    with an optional sign) and reports them, so a padded or full-width number in the corpus is named.
+    This is the one place where the two differ, on purpose."""
+    t = table(pkg, "assignments")
+    first = len(t.rows) + 2
+    t.rows += [{**t.rows[1], "position": p} for p in (" 2", "２", "1_000")]
+    t.save()
+    fast, reference = same_findings(pkg)
+    rows = set(range(first, first + 3))
+    assert {f[2] for f in fast if f[0] == "type-error"} == rows
+    assert not {f[2] for f in reference if f[0] == "type-error"} & rows
+    assert {k for k in fast if k[2] not in rows} == {k for k in reference if k[2] not in rows}

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from .package import Package
 
-# what a non-empty cell must look like to be a valid value of its type (as Frictionless reads it)
+# what a non-empty cell must look like to be a valid value of its type, as the Table Schema writes it
+# (Frictionless, reading integers with Python's int(), also takes " 2", "２" and "1_000"; these are reported)
 TYPE_PATTERNS = {
     "integer": r"[+-]?[0-9]+",
     "number": r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|NaN|INF|-INF|nan|inf|-inf",
@@ -60,6 +61,23 @@ def _typed(field: dict, s):
     return s.astype("string")
 
 
+def _key_ok(frame, fields: list[dict]):
+    """False on a row whose key fields are all empty, or whose key an earlier row has: keys compared by
+    value (02, +2 and 2 are one integer), a cell that breaks its type by its text (as the compiled check)."""
+    import pandas as pd
+
+    def value(f: dict):
+        text = frame[f["name"]]
+        if f.get("type", "string") not in TYPE_PATTERNS:
+            return text
+        return _typed(f, text).astype(object).where(_valid(f, text) & text.notna(), text.astype(object))
+
+    keys = pd.DataFrame({f["name"]: value(f) for f in fields}, index=frame.index)
+    empty = frame[[f["name"] for f in fields]].isna().all(axis=1)
+    repeated = keys[~empty].duplicated(keep="first").reindex(frame.index, fill_value=False)
+    return ~(empty | repeated)
+
+
 def schema(pkg, table: str):
     """The pandera schema of ``table`` (``pkg``: a :class:`Package` or its folder), derived from its Table
     Schema; it checks the columns as text (as they are written in the CSV file), so that every cell
@@ -98,7 +116,9 @@ def schema(pkg, table: str):
         columns[f["name"]] = pa.Column("string", nullable=not c.get("required", False), checks=checks,
                                        required=True, name=f["name"])
     pk = pkg.primary_key(table)
-    checks = [pa.Check(lambda df, pk=pk: ~df[pk].duplicated(keep="first"), error="primary-key")] if pk else []
+    fields = {f["name"]: f for f in pkg.fields(table)}
+    checks = [pa.Check(lambda df, pk=pk: _key_ok(df, [fields.get(k, {"name": k}) for k in pk]),
+                       error="primary-key")] if pk else []
     return pa.DataFrameSchema(columns, checks=checks, strict=True, ordered=True, name=table)
 
 

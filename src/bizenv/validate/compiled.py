@@ -7,6 +7,12 @@ Findings carry Frictionless's own error types (``type-error``, ``constraint-erro
 validators on a package with planted errors and requires the same findings.  Frictionless
 stays the reference for what a Table Schema means (``bizenv validate --reference``) and
 reads any file DuckDB cannot parse (ragged rows, bad encodings), so nothing is skipped.
+
+Keys are compared as Frictionless compares them: by value (02, +2 and 2 are one integer), a row
+whose key fields are all empty is reported, and a repeat names the nearest earlier row.  The two
+differ on purpose in one place: Frictionless reads an integer with Python's ``int()``, which also
+takes a padded, full-width or underscored number (`` 2``, ``２``, ``1_000``); the Table Schema's
+integer is ASCII digits with an optional sign, and such a cell is reported as a type error here.
 """
 
 from __future__ import annotations
@@ -118,6 +124,45 @@ def _cell_checks(pkg: Package, name: str, flagged: str | None = None) -> tuple[l
     return parts, conditions
 
 
+def key_value(field: dict) -> str:
+    """SQL of a key field's value as keys are compared (as Frictionless does): the typed value of a cell
+    that is a valid value of its type (02, +2 and 2 are one integer), the text of any other cell (a cell
+    that breaks its type is reported by the type check)."""
+    v, ftype = q(field["name"]), field.get("type", "string")
+    if ftype not in CAST:
+        return v
+    valid = bind(TYPE_CHECK[ftype], v)
+    if ftype == "integer":  # a valid integer is written as its value unless it has a sign + or a leading zero
+        valid = f"(left({v}, 1) IN ('+', '0') OR starts_with({v}, '-0')) AND {valid}"
+    return f"CASE WHEN {valid} THEN coalesce(CAST(TRY_CAST({v} AS {CAST[ftype]}) AS VARCHAR), {v}) ELSE {v} END"
+
+
+def _primary_key(pkg: Package, name: str, pk: list[str]) -> list[str]:
+    """The SELECTs (as in :func:`_cell_checks`) of the primary key's findings, as Frictionless reports them:
+    a row whose key fields are all empty; a row whose key (compared by value, :func:`key_value`) an
+    earlier row has, naming the nearest such row."""
+    raw = q("raw_" + name)
+    fields = {f["name"]: f for f in pkg.fields(name)}
+    tkey = " || ', ' || ".join(f"coalesce(t.{q(k)}, '')" for k in pk)
+    empty = " AND ".join(f"{q(k)} IS NULL" for k in pk)
+    keys = [f"{key_value(fields.get(k, {'name': k}))} AS _k{i}" for i, k in enumerate(pk)]
+    named = ", ".join(f"_k{i}" for i in range(len(pk)))
+    keyed = f"SELECT _row, {', '.join(keys)} FROM {raw} WHERE NOT ({empty})"
+    # the keys that repeat; a key of several fields is grouped by its hash first (one integer, not several
+    # texts: twice as fast), and the window below, by the fields themselves, settles a collision of the hash
+    if len(pk) > 1:
+        repeated = (f"SELECT * FROM ({keyed}) WHERE hash({named}) IN (SELECT hash({named}) FROM ({keyed}) "
+                    "GROUP BY ALL HAVING count(*) > 1)")
+    else:
+        repeated = f"SELECT * FROM ({keyed}) WHERE _k0 IN (SELECT _k0 FROM ({keyed}) GROUP BY ALL HAVING count(*) > 1)"
+    note, all_empty = lit("the same as in the row at position "), lit('cells composing the primary keys are all "None"')
+    every_empty = " AND ".join(f"t.{q(k)} IS NULL" for k in pk)
+    return [f"SELECT t._row, NULL, {tkey}, 'primary-key', {all_empty} FROM {raw} t WHERE {every_empty}",
+            f"SELECT t._row, NULL, {tkey}, 'primary-key', {note} || d.earlier FROM {raw} t JOIN "
+            f"(SELECT _row, lag(_row) OVER (PARTITION BY {named} ORDER BY _row) AS earlier FROM ({repeated})) d "
+            "USING (_row) WHERE d.earlier IS NOT NULL"]
+
+
 def check(pkg: Package, con=None, skip: list[str] = ()) -> tuple[list[Finding], list[str]]:
     """Findings, and the tables that could not be read (each with one finding saying why).
 
@@ -153,18 +198,7 @@ def check(pkg: Package, con=None, skip: list[str] = ()) -> tuple[list[Finding], 
                     con.execute(f"CREATE OR REPLACE TEMP TABLE {flagged} AS SELECT * FROM {raw} WHERE {CELLS_FLAG}")
                 parts, _ = _cell_checks(pkg, name, flagged)
                 if pk:
-                    cols = ", ".join(q(k) for k in pk)
-                    same = " AND ".join(f"d.{q(k)} IS NOT DISTINCT FROM t.{q(k)}" for k in pk)
-                    tkey = " || ', ' || ".join(f"coalesce(t.{q(k)}, '')" for k in pk)
-                    # a key of several fields is grouped by its hash first (one integer, not several texts: twice
-                    # as fast); only the rows of a repeated hash are grouped by their fields, which settles a
-                    # collision of the hash
-                    repeated = (f" WHERE hash({cols}) IN (SELECT hash({cols}) FROM {raw} GROUP BY ALL "
-                                f"HAVING count(*) > 1)" if len(pk) > 1 else "")
-                    parts.append(f"SELECT t._row, NULL, {tkey}, 'primary-key', "
-                                 f"{lit('the same as in the row at position ')} || d.first_row FROM {raw} t "
-                                 f"JOIN (SELECT {cols}, min(_row) AS first_row FROM {raw}{repeated} GROUP BY ALL "
-                                 f"HAVING count(*) > 1) d ON {same} WHERE t._row > d.first_row")
+                    parts += _primary_key(pkg, name, pk)
                 for fk in pkg.foreign_keys(name):
                     fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
                     ref = fk["reference"]
