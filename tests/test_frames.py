@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ROOT, table
 
-SCHEMA_ERRORS = ("type-error", "constraint-error", "primary-key")
+SCHEMA_ERRORS = ("type-error", "constraint-error", "primary-key", "unique-error")
 
 
 def _reference(root):

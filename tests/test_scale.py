@@ -234,6 +234,23 @@ def test_compiled_primary_keys_of_several_fields_match_frictionless(pkg):
     assert messages[first + 7] == 'cells composing the primary keys are all "None"'
 
 
+def test_compiled_unique_constraints_match_frictionless(pkg):
+    """A value repeated in a unique field is a unique-error naming the nearest earlier row, as Frictionless
+    reports it: here a source file shared by two documents (unique, not a key) and a unit listed twice."""
+    docs = table(pkg, "documents")
+    docs.rows[2]["source_file"] = docs.rows[1]["source_file"]
+    docs.save()
+    units = table(pkg, "units")
+    units.rows.append(dict(units.rows[3]))
+    units.save()
+    fast, reference = same_findings(pkg)
+    assert fast == reference
+    unique = {(f[1], f[2], f[3]) for f in fast if f[0] == "unique-error"}
+    assert unique == {("documents", 4, "source_file"), ("units", len(units.rows) + 1, "unit_id")}
+    messages = {f.row: f.message for f in compiled.check(Package.open(pkg))[0] if f.rule == "unique-error"}
+    assert messages[4] == "the same as in the row at position 3"
+
+
 def test_integers_are_read_as_the_table_schema_writes_them_not_as_python_reads_them(pkg):
     """Frictionless reads an integer with Python's int(), which also takes a padded, full-width or
     underscored number (' 2', '２', '1_000'); the compiled check follows the Table Schema (ASCII digits

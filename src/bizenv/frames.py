@@ -61,18 +61,19 @@ def _typed(field: dict, s):
     return s.astype("string")
 
 
+def _key_value(field: dict, text):
+    """A key field's values as keys are compared: the typed value of a valid cell, the text of any other."""
+    if field.get("type", "string") not in TYPE_PATTERNS:
+        return text
+    return _typed(field, text).astype(object).where(_valid(field, text) & text.notna(), text.astype(object))
+
+
 def _key_ok(frame, fields: list[dict]):
     """False on a row whose key fields are all empty, or whose key an earlier row has: keys compared by
     value (02, +2 and 2 are one integer), a cell that breaks its type by its text (as the compiled check)."""
     import pandas as pd
 
-    def value(f: dict):
-        text = frame[f["name"]]
-        if f.get("type", "string") not in TYPE_PATTERNS:
-            return text
-        return _typed(f, text).astype(object).where(_valid(f, text) & text.notna(), text.astype(object))
-
-    keys = pd.DataFrame({f["name"]: value(f) for f in fields}, index=frame.index)
+    keys = pd.DataFrame({f["name"]: _key_value(f, frame[f["name"]]) for f in fields}, index=frame.index)
     empty = frame[[f["name"] for f in fields]].isna().all(axis=1)
     repeated = keys[~empty].duplicated(keep="first").reindex(frame.index, fill_value=False)
     return ~(empty | repeated)
@@ -110,9 +111,9 @@ def schema(pkg, table: str):
                     return ~getattr(typed, op)(limit).fillna(False).astype(bool)
 
                 checks.append(pa.Check(out_of_range, error=f"constraint-error: {key} {bound}"))
-        if c.get("unique"):
-            checks.append(pa.Check(lambda s: ~(s.duplicated(keep="first") & s.notna()),
-                                   error="constraint-error: unique"))
+        if c.get("unique"):  # compared by value, as the keys
+            checks.append(pa.Check(lambda s, f=f: ~(_key_value(f, s).duplicated(keep="first") & s.notna()),
+                                   error="unique-error"))
         columns[f["name"]] = pa.Column("string", nullable=not c.get("required", False), checks=checks,
                                        required=True, name=f["name"])
     pk = pkg.primary_key(table)

@@ -33,6 +33,8 @@ TYPE_CHECK = {
     "year": "regexp_full_match(v, '[0-9]{4}')",
 }
 CAST = {"integer": "BIGINT", "number": "DOUBLE", "date": "DATE", "year": "INTEGER"}
+# the note of a repeated key or unique value, followed by the nearest earlier row with it (as Frictionless)
+SAME = lit("the same as in the row at position ")
 
 
 def bound_literal(value, ftype: str) -> str:
@@ -116,11 +118,10 @@ def _cell_checks(pkg: Package, name: str, flagged: str | None = None) -> tuple[l
                 note = lit(f'constraint "{key}" is "{c[key]}"')
                 rowparts.append(f"{sel}, 'constraint-error', {note}",
                              f"{valid} AND {typed} {op} {bound_literal(c[key], ftype)}")
-        if c.get("unique"):
-            note = lit('constraint "unique" is "True"')
-            parts.append(f"SELECT t._row, {lit(col)}, t.{v}, 'constraint-error', {note} FROM {raw} t "
-                         f"JOIN (SELECT {v}, min(_row) AS first_row FROM {raw} WHERE {v} IS NOT NULL GROUP BY {v} "
-                         f"HAVING count(*) > 1) d ON d.{v} = t.{v} WHERE t._row > d.first_row")
+        if c.get("unique"):  # as Frictionless: compared by value, naming the nearest earlier row
+            parts.append(f"SELECT t._row, {lit(col)}, t.{v}, 'unique-error', {SAME} || d.earlier FROM {raw} t "
+                         f"JOIN ({_repeats(raw, [key_value(f)], f'{v} IS NOT NULL')}) d USING (_row) "
+                         "WHERE d.earlier IS NOT NULL")
     return parts, conditions
 
 
@@ -137,6 +138,18 @@ def key_value(field: dict) -> str:
     return f"CASE WHEN {valid} THEN coalesce(CAST(TRY_CAST({v} AS {CAST[ftype]}) AS VARCHAR), {v}) ELSE {v} END"
 
 
+def _repeats(raw: str, values: list[str], present: str) -> str:
+    """SQL of (_row, earlier): the rows of ``raw`` where ``present`` holds whose ``values`` (SQL) an earlier
+    such row has, with the nearest such row.  Only the values that repeat are ranked; values of several
+    fields are grouped by their hash first (one integer, not several texts: twice as fast), and the window,
+    over the values themselves, settles a collision of the hash."""
+    named = ", ".join(f"_k{i}" for i in range(len(values)))
+    keyed = f"SELECT _row, {', '.join(f'{v} AS _k{i}' for i, v in enumerate(values))} FROM {raw} WHERE {present}"
+    probe = f"hash({named})" if len(values) > 1 else "_k0"
+    repeated = f"SELECT * FROM ({keyed}) WHERE {probe} IN (SELECT {probe} FROM ({keyed}) GROUP BY ALL HAVING count(*) > 1)"
+    return f"SELECT _row, lag(_row) OVER (PARTITION BY {named} ORDER BY _row) AS earlier FROM ({repeated})"
+
+
 def _primary_key(pkg: Package, name: str, pk: list[str]) -> list[str]:
     """The SELECTs (as in :func:`_cell_checks`) of the primary key's findings, as Frictionless reports them:
     a row whose key fields are all empty; a row whose key (compared by value, :func:`key_value`) an
@@ -144,23 +157,12 @@ def _primary_key(pkg: Package, name: str, pk: list[str]) -> list[str]:
     raw = q("raw_" + name)
     fields = {f["name"]: f for f in pkg.fields(name)}
     tkey = " || ', ' || ".join(f"coalesce(t.{q(k)}, '')" for k in pk)
-    empty = " AND ".join(f"{q(k)} IS NULL" for k in pk)
-    keys = [f"{key_value(fields.get(k, {'name': k}))} AS _k{i}" for i, k in enumerate(pk)]
-    named = ", ".join(f"_k{i}" for i in range(len(pk)))
-    keyed = f"SELECT _row, {', '.join(keys)} FROM {raw} WHERE NOT ({empty})"
-    # the keys that repeat; a key of several fields is grouped by its hash first (one integer, not several
-    # texts: twice as fast), and the window below, by the fields themselves, settles a collision of the hash
-    if len(pk) > 1:
-        repeated = (f"SELECT * FROM ({keyed}) WHERE hash({named}) IN (SELECT hash({named}) FROM ({keyed}) "
-                    "GROUP BY ALL HAVING count(*) > 1)")
-    else:
-        repeated = f"SELECT * FROM ({keyed}) WHERE _k0 IN (SELECT _k0 FROM ({keyed}) GROUP BY ALL HAVING count(*) > 1)"
-    note, all_empty = lit("the same as in the row at position "), lit('cells composing the primary keys are all "None"')
-    every_empty = " AND ".join(f"t.{q(k)} IS NULL" for k in pk)
+    every_empty = " AND ".join(f"{q(k)} IS NULL" for k in pk)
+    all_empty = lit('cells composing the primary keys are all "None"')
+    values = [key_value(fields.get(k, {"name": k})) for k in pk]
     return [f"SELECT t._row, NULL, {tkey}, 'primary-key', {all_empty} FROM {raw} t WHERE {every_empty}",
-            f"SELECT t._row, NULL, {tkey}, 'primary-key', {note} || d.earlier FROM {raw} t JOIN "
-            f"(SELECT _row, lag(_row) OVER (PARTITION BY {named} ORDER BY _row) AS earlier FROM ({repeated})) d "
-            "USING (_row) WHERE d.earlier IS NOT NULL"]
+            f"SELECT t._row, NULL, {tkey}, 'primary-key', {SAME} || d.earlier FROM {raw} t JOIN "
+            f"({_repeats(raw, values, f'NOT ({every_empty})')}) d USING (_row) WHERE d.earlier IS NOT NULL"]
 
 
 def check(pkg: Package, con=None, skip: list[str] = ()) -> tuple[list[Finding], list[str]]:
