@@ -8,8 +8,10 @@ validators on a package with planted errors and requires the same findings.  Fri
 stays the reference for what a Table Schema means (``bizenv validate --reference``) and
 reads any file DuckDB cannot parse (ragged rows, bad encodings), so nothing is skipped.
 
-Keys are compared as Frictionless compares them: by value (02, +2 and 2 are one integer), a row
-whose key fields are all empty is reported, and a repeat names the nearest earlier row.  The two
+Keys are compared as Frictionless compares them: by value, exactly (02, +2 and 2 are one integer,
+beyond BIGINT too; 1.0 and 1e0 one number, -0 is 0, a NaN repeats nothing), a cell that breaks its
+type as an empty one (Frictionless reads it as None), a row whose key cells are all empty or broken
+is reported, and a repeat names the nearest earlier row.  The two
 differ on purpose in one place: Frictionless reads an integer with Python's ``int()``, which also
 takes a padded, full-width or underscored number (`` 2``, ``２``, ``1_000``); the Table Schema's
 integer is ASCII digits with an optional sign, and such a cell is reported as a type error here.
@@ -124,30 +126,56 @@ def _cell_checks(pkg: Package, name: str, flagged: str | None = None) -> tuple[l
     return parts, conditions
 
 
+# a number as Table Schema writes it, in parts: sign, integer digits, fraction digits, exponent
+NUMBER_PARTS = "^([+-]?)([0-9]*)\\.?([0-9]*)(?:[eE]([+-]?[0-9]+))?$"
+
+
 def key_value(field: dict) -> str:
-    """SQL of a key field's value as keys are compared (as Frictionless does): the typed value of a cell
-    that is a valid value of its type (02, +2 and 2 are one integer), the text of any other cell (a cell
-    that breaks its type is reported by the type check)."""
+    """SQL of a key field's value as Frictionless compares keys: text, NULL where the cell is empty or breaks
+    its type (Frictionless reads such a cell as None, so it matches an empty one), and one spelling of each
+    value of a typed field: an integer without a sign + or leading zeros (02, +2 and 2 are one integer, -0 is
+    0, beyond BIGINT too), a number as its digits and exponent (1.0 and 1e0 are 1, -0 is 0; a NaN equals no
+    other value, as Python's Decimal NaN), a boolean as true or false.  Rows are ``_row``."""
     v, ftype = q(field["name"]), field.get("type", "string")
-    if ftype not in CAST:
+    if ftype == "boolean":
+        true = ", ".join(lit(x) for x in field.get("trueValues", ["true"]))
+        false = ", ".join(lit(x) for x in field.get("falseValues", ["false"]))
+        return f"CASE WHEN {v} IN ({true}) THEN 'true' WHEN {v} IN ({false}) THEN 'false' END"
+    if ftype not in TYPE_CHECK:
         return v
     valid = bind(TYPE_CHECK[ftype], v)
-    if ftype == "integer":  # a valid integer is written as its value unless it has a sign + or a leading zero
-        valid = f"(left({v}, 1) IN ('+', '0') OR starts_with({v}, '-0')) AND {valid}"
-    return f"CASE WHEN {valid} THEN coalesce(CAST(TRY_CAST({v} AS {CAST[ftype]}) AS VARCHAR), {v}) ELSE {v} END"
+    if ftype == "integer":  # written as its value unless it has a sign + or a leading zero
+        digits = f"ltrim(ltrim({v}, '+-'), '0')"
+        value = (f"CASE WHEN NOT (left({v}, 1) IN ('+', '0') OR starts_with({v}, '-0')) THEN {v} "
+                 f"WHEN {digits} = '' THEN '0' ELSE (CASE WHEN starts_with({v}, '-') THEN '-' ELSE '' END) || {digits} END")
+    elif ftype == "number":
+        parts = f"regexp_extract({v}, {lit(NUMBER_PARTS)}, ['s', 'i', 'f', 'e'])"
+        mantissa = f"ltrim({parts}.i || {parts}.f, '0')"
+        # an exponent of more than 18 digits is kept as written (no BIGINT overflows)
+        exponent = (f"CASE WHEN length(ltrim(ltrim({parts}.e, '+-'), '0')) <= 18 THEN CAST(coalesce(NULLIF("
+                    f"{parts}.e, ''), '0') AS BIGINT) END - length({parts}.f) "
+                    f"+ length({mantissa}) - length(rtrim({mantissa}, '0'))")
+        finite = (f"CASE WHEN {mantissa} = '' THEN '0' ELSE (CASE WHEN {parts}.s = '-' THEN '-' ELSE '' END) "
+                  f"|| rtrim({mantissa}, '0') || 'e' || coalesce(CAST({exponent} AS VARCHAR), {v}) END")
+        value = (f"CASE WHEN {v} IN ('NaN', 'nan') THEN 'NaN ' || _row WHEN {v} IN ('inf', 'INF') THEN 'inf' "
+                 f"WHEN {v} IN ('-inf', '-INF') THEN '-inf' ELSE {finite} END")
+    else:  # a date or a year: a valid one is written as its value
+        value = v
+    return f"CASE WHEN {valid} THEN {value} END"
 
 
 def _primary_key(pkg: Package, name: str, pk: list[str]) -> list[str]:
     """The SELECTs (as in :func:`_cell_checks`) of the primary key's findings, as Frictionless reports them:
-    a row whose key fields are all empty; a row whose key (compared by value, :func:`key_value`) an
-    earlier row has, naming the nearest such row."""
+    a row whose key values (:func:`key_value`) are all empty; a row whose key an earlier row has, naming the
+    nearest such row."""
     raw = q("raw_" + name)
     fields = {f["name"]: f for f in pkg.fields(name)}
     tkey = " || ', ' || ".join(f"coalesce(t.{q(k)}, '')" for k in pk)
-    empty = " AND ".join(f"{q(k)} IS NULL" for k in pk)
     keys = [f"{key_value(fields.get(k, {'name': k}))} AS _k{i}" for i, k in enumerate(pk)]
     named = ", ".join(f"_k{i}" for i in range(len(pk)))
-    keyed = f"SELECT _row, {', '.join(keys)} FROM {raw} WHERE NOT ({empty})"
+    empty = " AND ".join(f"_k{i} IS NULL" for i in range(len(pk)))
+    values = f"(SELECT _row, {', '.join(keys)} FROM {raw})"
+    keyed = f"SELECT * FROM {values} WHERE NOT ({empty})"
     # the keys that repeat; a key of several fields is grouped by its hash first (one integer, not several
     # texts: twice as fast), and the window below, by the fields themselves, settles a collision of the hash
     if len(pk) > 1:
@@ -156,8 +184,11 @@ def _primary_key(pkg: Package, name: str, pk: list[str]) -> list[str]:
     else:
         repeated = f"SELECT * FROM ({keyed}) WHERE _k0 IN (SELECT _k0 FROM ({keyed}) GROUP BY ALL HAVING count(*) > 1)"
     note, all_empty = lit("the same as in the row at position "), lit('cells composing the primary keys are all "None"')
-    every_empty = " AND ".join(f"t.{q(k)} IS NULL" for k in pk)
-    return [f"SELECT t._row, NULL, {tkey}, 'primary-key', {all_empty} FROM {raw} t WHERE {every_empty}",
+    # a row with no key: the fields read as text first (a test of the cell alone, most rows fail it there)
+    texts = sorted(pk, key=lambda k: fields.get(k, {}).get("type", "string") in TYPE_CHECK or
+                   fields.get(k, {}).get("type") == "boolean")
+    none = " AND ".join(f"({key_value(fields.get(k, {'name': k}))}) IS NULL" for k in texts)
+    return [f"SELECT t._row, NULL, {tkey}, 'primary-key', {all_empty} FROM {raw} t WHERE {none}",
             f"SELECT t._row, NULL, {tkey}, 'primary-key', {note} || d.earlier FROM {raw} t JOIN "
             f"(SELECT _row, lag(_row) OVER (PARTITION BY {named} ORDER BY _row) AS earlier FROM ({repeated})) d "
             "USING (_row) WHERE d.earlier IS NOT NULL"]
