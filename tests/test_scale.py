@@ -251,17 +251,81 @@ def test_compiled_unique_constraints_match_frictionless(pkg):
     assert messages[4] == "the same as in the row at position 3"
 
 
+def test_compiled_unique_values_of_a_typed_field_match_frictionless(pkg):
+    """A unique typed field: two cells that break the type repeat nothing (Frictionless reads each as
+    empty), a value written twice is a unique-error."""
+    path = pkg / "schemas" / "documents.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    next(f for f in schema["fields"] if f["name"] == "year")["constraints"]["unique"] = True
+    path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
+    docs = table(pkg, "documents")
+    docs.rows[0]["year"] = docs.rows[1]["year"] = "19x9"  # broken twice
+    docs.rows[3]["year"] = docs.rows[2]["year"]  # repeated
+    docs.save()
+    fast, reference = same_findings(pkg)
+    assert fast == reference
+    assert {(f[2], f[3]) for f in fast if f[0] == "unique-error"} == {(5, "year")}
+
+
 def test_integers_are_read_as_the_table_schema_writes_them_not_as_python_reads_them(pkg):
     """Frictionless reads an integer with Python's int(), which also takes a padded, full-width or
-    underscored number (' 2', '２', '1_000'); the compiled check follows the Table Schema (ASCII digits
-    with an optional sign) and reports them, so a padded or full-width number in the corpus is named.
-    This is the one place where the two differ, on purpose."""
+    underscored number (' 2', '２', '1_000'), and a date with strptime ('2019-3-05'); the compiled check
+    follows the Table Schema (ASCII digits with an optional sign, YYYY-MM-DD) and reports them, so a
+    padded or full-width number in the corpus is named. This is the one place where the two differ,
+    on purpose."""
     t = table(pkg, "assignments")
     first = len(t.rows) + 2
     t.rows += [{**t.rows[1], "position": p} for p in (" 2", "２", "1_000")]
     t.save()
+    docs = table(pkg, "documents")
+    docs.rows[0]["issued_date"] = "2019-3-05"  # strptime reads it; the Table Schema's date is YYYY-MM-DD
+    docs.save()
     fast, reference = same_findings(pkg)
     rows = set(range(first, first + 3))
-    assert {f[2] for f in fast if f[0] == "type-error"} == rows
-    assert not {f[2] for f in reference if f[0] == "type-error"} & rows
-    assert {k for k in fast if k[2] not in rows} == {k for k in reference if k[2] not in rows}
+    assert {f[2] for f in fast if f[0] == "type-error" and f[1] == "assignments"} == rows
+    assert ("type-error", "documents", 2, "issued_date", "2019-3-05") in {f[:5] for f in fast}
+    assert not {f for f in reference if f[0] == "type-error"}
+    differ = {("assignments", r) for r in rows} | {("documents", 2)}
+    assert {k for k in fast if (k[1], k[2]) not in differ} == {k for k in reference if (k[1], k[2]) not in differ}
+
+
+# values of assignments.position, in rows of one task and role, by the type the field is given: spellings of
+# one value, values Python reads apart that a DOUBLE or a BIGINT would not, and cells that break the type
+KEY_VALUES = {
+    "integer": ["2", "02", "+2", "-0", "0", "99999999999999999999", "+099999999999999999999", "abc", "abd", ""],
+    "number": ["1", "1.0", "1e0", "10e-1", "-0", "0.0", "-1.50", "-15e-1", "NaN", "NaN", "nan", "inf", "INF", "1e400",
+               "0.1", "0.10000000000000000001", "x", ""],
+    "date": ["2020-01-05", "2020-01-05", "2020-02-30", "2020-02-31", "0999-01-01", ""],
+    "year": ["2020", "2020", "0999", "999", "abcd", ""],
+    "boolean": ["true", "yes", "false", "no", "maybe", ""],
+}
+
+
+@pytest.mark.parametrize("ftype", sorted(KEY_VALUES))
+def test_primary_keys_compare_values_as_frictionless(pkg, ftype):
+    """Keys are compared by value, exactly, as Frictionless compares them (Python's int, Decimal, date):
+    spellings of one value repeat it, beyond a BIGINT too; -0 is 0; a NaN repeats nothing; two numbers a
+    DOUBLE cannot tell apart are two keys; a cell that breaks its type is read as empty (None), so it
+    repeats an empty or another broken cell, and a key whose cells are all empty or broken is reported as
+    such.  The pandera schema of `bizenv.read` reports the same rows."""
+    from bizenv.frames import failures
+
+    path = pkg / "schemas" / "assignments.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    for f in schema["fields"]:
+        if f["name"] == "position":
+            f["type"] = ftype
+            f["constraints"].pop("minimum")
+            if ftype == "boolean":
+                f["trueValues"], f["falseValues"] = ["true", "yes"], ["false", "no"]
+    path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
+    t = table(pkg, "assignments")
+    t.rows = t.rows[:3]  # (their positions are 1, 2, 3: broken dates and booleans of one task and role)
+    t.rows += [{**t.rows[0], "role": "responsible", "position": v} for v in KEY_VALUES[ftype]]
+    t.rows += [{**t.rows[0], "task_id": "", "role": "", "position": "x"}]  # no key: every cell empty or broken
+    t.save()
+    fast, reference = same_findings(pkg)
+    assert fast == reference
+    rows = {f[2] for f in fast if f[0] == "primary-key" and f[1] == "assignments"}
+    assert len(t.rows) + 1 in rows and len(rows) > 2
+    assert {r for kind, r, _, _ in failures(Package.open(pkg), "assignments") if kind == "primary-key"} == rows

@@ -61,20 +61,50 @@ def _typed(field: dict, s):
     return s.astype("string")
 
 
-def _key_value(field: dict, text):
-    """A key field's values as keys are compared: the typed value of a valid cell, the text of any other."""
-    if field.get("type", "string") not in TYPE_PATTERNS:
-        return text
-    return _typed(field, text).astype(object).where(_valid(field, text) & text.notna(), text.astype(object))
+# a number as the Table Schema writes it, in parts: sign, integer digits, fraction digits, exponent
+NUMBER_PARTS = r"([+-]?)([0-9]*)\.?([0-9]*)(?:[eE]([+-]?[0-9]+))?"
+
+
+def _key_value(field: dict, s):
+    """A key field's values as Frictionless compares keys (as ``compiled.key_value``): text, missing where the
+    cell is empty or breaks its type (Frictionless reads it as None), one spelling of each value of a typed
+    field (02, +2 and 2 are 2; 1.0 and 1e0 are one number, -0 is 0; a NaN equals nothing; a boolean is
+    true or false)."""
+    import pandas as pd
+
+    ftype = field.get("type", "string")
+    if ftype not in TYPE_PATTERNS and ftype != "boolean":
+        return s.astype(object)
+    valid = _valid(field, s) & s.notna()
+    if ftype == "boolean":
+        value = s.isin(field.get("trueValues", ["true"])).map({True: "true", False: "false"})
+    elif ftype == "integer":
+        digits = s.str.lstrip("+-").str.lstrip("0")
+        sign = s.str.startswith("-").map({True: "-", False: ""}).where(digits != "", "")
+        value = sign + digits.where(digits != "", "0")
+    elif ftype == "number":
+        parts = s.str.extract(NUMBER_PARTS)
+        sign, fraction, exp = parts[0], parts[2].fillna(""), parts[3].fillna("0")
+        mantissa = (parts[1].fillna("") + fraction).str.lstrip("0")
+        digits = mantissa.str.rstrip("0")
+        exp = exp.where(exp.str.lstrip("+-").str.lstrip("0").str.len() <= 18)  # longer: kept as written
+        exponent = (pd.to_numeric(exp, errors="coerce").astype("Int64") - fraction.str.len()
+                    + mantissa.str.len() - digits.str.len())
+        value = (sign.map({"-": "-"}).fillna("") + digits + "e" + exponent.astype("string").fillna(s)).where(
+            mantissa != "", "0")
+        value = value.mask(s.isin(["inf", "INF"]), "inf").mask(s.isin(["-inf", "-INF"]), "-inf")
+        value = value.mask(s.isin(["NaN", "nan"]), "NaN " + pd.Series(s.index, index=s.index).astype(str))
+    else:  # a date or a year: a valid one is written as its value
+        value = s
+    return value.astype(object).where(valid, None)
 
 
 def _key_ok(frame, fields: list[dict]):
-    """False on a row whose key fields are all empty, or whose key an earlier row has: keys compared by
-    value (02, +2 and 2 are one integer), a cell that breaks its type by its text (as the compiled check)."""
+    """False on a row whose key values (:func:`_key_value`) are all empty, or whose key an earlier row has."""
     import pandas as pd
 
     keys = pd.DataFrame({f["name"]: _key_value(f, frame[f["name"]]) for f in fields}, index=frame.index)
-    empty = frame[[f["name"] for f in fields]].isna().all(axis=1)
+    empty = keys.isna().all(axis=1)
     repeated = keys[~empty].duplicated(keep="first").reindex(frame.index, fill_value=False)
     return ~(empty | repeated)
 
@@ -111,9 +141,13 @@ def schema(pkg, table: str):
                     return ~getattr(typed, op)(limit).fillna(False).astype(bool)
 
                 checks.append(pa.Check(out_of_range, error=f"constraint-error: {key} {bound}"))
-        if c.get("unique"):  # compared by value, as the keys
-            checks.append(pa.Check(lambda s, f=f: ~(_key_value(f, s).duplicated(keep="first") & s.notna()),
-                                   error="unique-error"))
+        if c.get("unique"):  # compared by value, as the keys; an empty or broken cell repeats nothing
+
+            def unique(s, f=f):
+                value = _key_value(f, s)
+                return ~(value.duplicated(keep="first") & value.notna())
+
+            checks.append(pa.Check(unique, error="unique-error"))
         columns[f["name"]] = pa.Column("string", nullable=not c.get("required", False), checks=checks,
                                        required=True, name=f["name"])
     pk = pkg.primary_key(table)

@@ -8,11 +8,15 @@ validators on a package with planted errors and requires the same findings.  Fri
 stays the reference for what a Table Schema means (``bizenv validate --reference``) and
 reads any file DuckDB cannot parse (ragged rows, bad encodings), so nothing is skipped.
 
-Keys are compared as Frictionless compares them: by value (02, +2 and 2 are one integer), a row
-whose key fields are all empty is reported, and a repeat names the nearest earlier row.  The two
-differ on purpose in one place: Frictionless reads an integer with Python's ``int()``, which also
-takes a padded, full-width or underscored number (`` 2``, ``２``, ``1_000``); the Table Schema's
-integer is ASCII digits with an optional sign, and such a cell is reported as a type error here.
+Keys and unique values are compared as Frictionless compares them: by value, exactly (02, +2 and
+2 are one integer, beyond BIGINT too; 1.0 and 1e0 one number, -0 is 0, a NaN repeats nothing), a
+cell that breaks its type as an empty one (Frictionless reads it as None); a row whose key cells
+are all empty or broken is reported, and a repeat names the nearest earlier row.  The two differ
+on purpose in what a valid cell looks like: Frictionless reads an integer or a year with Python's
+``int()`` (which takes `` 2``, ``２``, ``1_000``), a date with ``strptime`` (``2020-1-05``) and a
+boolean without listed values in many spellings (``TRUE``, ``1``); the Table Schema's forms are
+required here (ASCII digits with an optional sign, ``YYYY-MM-DD``, the listed values), so such a
+cell is reported as a type error.
 """
 
 from __future__ import annotations
@@ -118,24 +122,52 @@ def _cell_checks(pkg: Package, name: str, flagged: str | None = None) -> tuple[l
                 note = lit(f'constraint "{key}" is "{c[key]}"')
                 rowparts.append(f"{sel}, 'constraint-error', {note}",
                              f"{valid} AND {typed} {op} {bound_literal(c[key], ftype)}")
-        if c.get("unique"):  # as Frictionless: compared by value, naming the nearest earlier row
+        # unique, as Frictionless: compared by value (an empty or broken cell repeats nothing), naming the
+        # nearest earlier row
+        if c.get("unique"):
             parts.append(f"SELECT t._row, {lit(col)}, t.{v}, 'unique-error', {SAME} || d.earlier FROM {raw} t "
-                         f"JOIN ({_repeats(raw, [key_value(f)], f'{v} IS NOT NULL')}) d USING (_row) "
+                         f"JOIN ({_repeats(raw, [key_value(f)], f'({key_value(f)}) IS NOT NULL')}) d USING (_row) "
                          "WHERE d.earlier IS NOT NULL")
     return parts, conditions
 
 
+# a number as Table Schema writes it, in parts: sign, integer digits, fraction digits, exponent
+NUMBER_PARTS = "^([+-]?)([0-9]*)\\.?([0-9]*)(?:[eE]([+-]?[0-9]+))?$"
+
+
 def key_value(field: dict) -> str:
-    """SQL of a key field's value as keys are compared (as Frictionless does): the typed value of a cell
-    that is a valid value of its type (02, +2 and 2 are one integer), the text of any other cell (a cell
-    that breaks its type is reported by the type check)."""
+    """SQL of a key field's value as Frictionless compares keys: text, NULL where the cell is empty or breaks
+    its type (Frictionless reads such a cell as None, so it matches an empty one), and one spelling of each
+    value of a typed field: an integer without a sign + or leading zeros (02, +2 and 2 are one integer, -0 is
+    0, beyond BIGINT too), a number as its digits and exponent (1.0 and 1e0 are 1, -0 is 0; a NaN equals no
+    other value, as Python's Decimal NaN), a boolean as true or false.  Rows are ``_row``."""
     v, ftype = q(field["name"]), field.get("type", "string")
-    if ftype not in CAST:
+    if ftype == "boolean":
+        true = ", ".join(lit(x) for x in field.get("trueValues", ["true"]))
+        false = ", ".join(lit(x) for x in field.get("falseValues", ["false"]))
+        return f"CASE WHEN {v} IN ({true}) THEN 'true' WHEN {v} IN ({false}) THEN 'false' END"
+    if ftype not in TYPE_CHECK:
         return v
     valid = bind(TYPE_CHECK[ftype], v)
-    if ftype == "integer":  # a valid integer is written as its value unless it has a sign + or a leading zero
-        valid = f"(left({v}, 1) IN ('+', '0') OR starts_with({v}, '-0')) AND {valid}"
-    return f"CASE WHEN {valid} THEN coalesce(CAST(TRY_CAST({v} AS {CAST[ftype]}) AS VARCHAR), {v}) ELSE {v} END"
+    if ftype == "integer":  # written as its value unless it has a sign + or a leading zero
+        digits = f"ltrim(ltrim({v}, '+-'), '0')"
+        value = (f"CASE WHEN NOT (left({v}, 1) IN ('+', '0') OR starts_with({v}, '-0')) THEN {v} "
+                 f"WHEN {digits} = '' THEN '0' "
+                 f"ELSE (CASE WHEN starts_with({v}, '-') THEN '-' ELSE '' END) || {digits} END")
+    elif ftype == "number":
+        parts = f"regexp_extract({v}, {lit(NUMBER_PARTS)}, ['s', 'i', 'f', 'e'])"
+        mantissa = f"ltrim({parts}.i || {parts}.f, '0')"
+        # an exponent of more than 18 digits is kept as written (no BIGINT overflows)
+        exponent = (f"CASE WHEN length(ltrim(ltrim({parts}.e, '+-'), '0')) <= 18 THEN CAST(coalesce(NULLIF("
+                    f"{parts}.e, ''), '0') AS BIGINT) END - length({parts}.f) "
+                    f"+ length({mantissa}) - length(rtrim({mantissa}, '0'))")
+        finite = (f"CASE WHEN {mantissa} = '' THEN '0' ELSE (CASE WHEN {parts}.s = '-' THEN '-' ELSE '' END) "
+                  f"|| rtrim({mantissa}, '0') || 'e' || coalesce(CAST({exponent} AS VARCHAR), {v}) END")
+        value = (f"CASE WHEN {v} IN ('NaN', 'nan') THEN 'NaN ' || _row WHEN {v} IN ('inf', 'INF') THEN 'inf' "
+                 f"WHEN {v} IN ('-inf', '-INF') THEN '-inf' ELSE {finite} END")
+    else:  # a date or a year: a valid one is written as its value
+        value = v
+    return f"CASE WHEN {valid} THEN {value} END"
 
 
 def _repeats(raw: str, values: list[str], present: str) -> str:
@@ -146,23 +178,28 @@ def _repeats(raw: str, values: list[str], present: str) -> str:
     named = ", ".join(f"_k{i}" for i in range(len(values)))
     keyed = f"SELECT _row, {', '.join(f'{v} AS _k{i}' for i, v in enumerate(values))} FROM {raw} WHERE {present}"
     probe = f"hash({named})" if len(values) > 1 else "_k0"
-    repeated = f"SELECT * FROM ({keyed}) WHERE {probe} IN (SELECT {probe} FROM ({keyed}) GROUP BY ALL HAVING count(*) > 1)"
+    repeated = (f"SELECT * FROM ({keyed}) WHERE {probe} IN "
+                f"(SELECT {probe} FROM ({keyed}) GROUP BY ALL HAVING count(*) > 1)")
     return f"SELECT _row, lag(_row) OVER (PARTITION BY {named} ORDER BY _row) AS earlier FROM ({repeated})"
 
 
 def _primary_key(pkg: Package, name: str, pk: list[str]) -> list[str]:
     """The SELECTs (as in :func:`_cell_checks`) of the primary key's findings, as Frictionless reports them:
-    a row whose key fields are all empty; a row whose key (compared by value, :func:`key_value`) an
-    earlier row has, naming the nearest such row."""
+    a row whose key values (:func:`key_value`) are all empty; a row whose key an earlier row has, naming the
+    nearest such row."""
     raw = q("raw_" + name)
     fields = {f["name"]: f for f in pkg.fields(name)}
     tkey = " || ', ' || ".join(f"coalesce(t.{q(k)}, '')" for k in pk)
-    every_empty = " AND ".join(f"{q(k)} IS NULL" for k in pk)
     all_empty = lit('cells composing the primary keys are all "None"')
-    values = [key_value(fields.get(k, {"name": k})) for k in pk]
-    return [f"SELECT t._row, NULL, {tkey}, 'primary-key', {all_empty} FROM {raw} t WHERE {every_empty}",
+    values = {k: key_value(fields.get(k, {"name": k})) for k in pk}
+    # a row with no key: the fields read as text first (a test of the cell alone, most rows fail it there)
+    def typed(k: str) -> bool:
+        return fields.get(k, {}).get("type", "string") in (*TYPE_CHECK, "boolean")
+
+    none = " AND ".join(f"({values[k]}) IS NULL" for k in sorted(pk, key=typed))
+    return [f"SELECT t._row, NULL, {tkey}, 'primary-key', {all_empty} FROM {raw} t WHERE {none}",
             f"SELECT t._row, NULL, {tkey}, 'primary-key', {SAME} || d.earlier FROM {raw} t JOIN "
-            f"({_repeats(raw, values, f'NOT ({every_empty})')}) d USING (_row) WHERE d.earlier IS NOT NULL"]
+            f"({_repeats(raw, [values[k] for k in pk], f'NOT ({none})')}) d USING (_row) WHERE d.earlier IS NOT NULL"]
 
 
 def check(pkg: Package, con=None, skip: list[str] = ()) -> tuple[list[Finding], list[str]]:
