@@ -22,6 +22,7 @@ cell is reported as a type error.
 from __future__ import annotations
 
 from ..findings import Finding
+from ..frames import NUMBER_PARTS
 from ..package import Package
 from ..tables import bind, read_raw, unordered
 from ..tables import quote_ident as q
@@ -131,8 +132,6 @@ def _cell_checks(pkg: Package, name: str, flagged: str | None = None) -> tuple[l
     return parts, conditions
 
 
-# a number as Table Schema writes it, in parts: sign, integer digits, fraction digits, exponent
-NUMBER_PARTS = "^([+-]?)([0-9]*)\\.?([0-9]*)(?:[eE]([+-]?[0-9]+))?$"
 
 
 def key_value(field: dict) -> str:
@@ -155,7 +154,7 @@ def key_value(field: dict) -> str:
                  f"WHEN {digits} = '' THEN '0' "
                  f"ELSE (CASE WHEN starts_with({v}, '-') THEN '-' ELSE '' END) || {digits} END")
     elif ftype == "number":
-        parts = f"regexp_extract({v}, {lit(NUMBER_PARTS)}, ['s', 'i', 'f', 'e'])"
+        parts = f"regexp_extract({v}, {lit('^' + NUMBER_PARTS + '$')}, ['s', 'i', 'f', 'e'])"
         mantissa = f"ltrim({parts}.i || {parts}.f, '0')"
         # an exponent of more than 18 digits is kept as written (no BIGINT overflows)
         exponent = (f"CASE WHEN length(ltrim(ltrim({parts}.e, '+-'), '0')) <= 18 THEN CAST(coalesce(NULLIF("
