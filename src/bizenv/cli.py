@@ -826,24 +826,22 @@ def outcome(exc: BaseException) -> tuple[int, str]:
         return 130, "interrupted"
     from .tables import MEMORY_LIMIT, spill_failed
 
-    if spill_failed(exc):  # DuckDB's temporary files, beyond the memory cap, could not be written or read
+    name = type(exc).__name__  # duckdb's exceptions, named without importing duckdb
+    if spill_failed(exc) or name == "OutOfMemoryException":
         import tempfile
 
         limit = os.environ.get("BIZENV_MEMORY_LIMIT", MEMORY_LIMIT)
-        return 2, (f"DuckDB could not use its temporary files in {shown(tempfile.gettempdir())}, where what it "
-                   f"holds beyond BIZENV_MEMORY_LIMIT={limit} goes ({shown(str(exc).splitlines()[0])}); check that "
-                   "folder (its disk, its space), set TMPDIR to another folder, or set a larger BIZENV_MEMORY_LIMIT")
-    if type(exc).__name__ == "OutOfMemoryException":  # duckdb's, named without importing duckdb
-
-        limit = os.environ.get("BIZENV_MEMORY_LIMIT", MEMORY_LIMIT)
+        folder, reason = shown(tempfile.gettempdir()), shown(str(exc).splitlines()[0])
+        if spill_failed(exc):  # DuckDB's temporary files, beyond the memory cap, could not be written or read
+            return 2, (f"DuckDB could not use its temporary files in {folder}, where what it holds beyond "
+                       f"BIZENV_MEMORY_LIMIT={limit} goes ({reason}); check that folder (its disk, its space), set "
+                       "TMPDIR to another folder, or set a larger BIZENV_MEMORY_LIMIT")
         if "max_temp_directory_size" in str(exc):  # what spills beyond the cap found no room on the disk
-            import tempfile
-
-            return 2, (f"the disk of the temporary folder {shown(tempfile.gettempdir())} is full: what DuckDB "
-                       f"holds beyond BIZENV_MEMORY_LIMIT={limit} goes there ({str(exc).splitlines()[0]}); free "
-                       "space there, set TMPDIR to a folder on a larger disk, or set a larger BIZENV_MEMORY_LIMIT")
-        return 2, (f"DuckDB needs more memory than BIZENV_MEMORY_LIMIT={limit} allows "
-                   f"({str(exc).splitlines()[0]}); set a larger BIZENV_MEMORY_LIMIT")
+            return 2, (f"the disk of the temporary folder {folder} is full: what DuckDB holds beyond "
+                       f"BIZENV_MEMORY_LIMIT={limit} goes there ({reason}); free space there, set TMPDIR to a "
+                       "folder on a larger disk, or set a larger BIZENV_MEMORY_LIMIT")
+        return 2, (f"DuckDB needs more memory than BIZENV_MEMORY_LIMIT={limit} allows ({reason}); "
+                   "set a larger BIZENV_MEMORY_LIMIT")
     if isinstance(exc, OSError) and exc.filename is not None:
         return 1, f"{shown(exc.filename)}: {exc.strerror}"
     return 3, (f"internal error (a bug; please report it with the output of BIZENV_DEBUG=1): "

@@ -132,8 +132,6 @@ def _cell_checks(pkg: Package, name: str, flagged: str | None = None) -> tuple[l
     return parts, conditions
 
 
-
-
 def key_value(field: dict) -> str:
     """SQL of a key field's value as Frictionless compares keys: text, NULL where the cell is empty or breaks
     its type (Frictionless reads such a cell as None, so it matches an empty one), and one spelling of each
