@@ -149,3 +149,39 @@ def test_empty_line_across_blocks_of_the_real_size(tmp_path):
     line = body.count(b"\n") + 1
     assert scanned(tmp_path, data, 3) == [
         ("blank-row", line, False, f"line {line} is empty; remove empty lines (every line is a row)")]
+
+
+def test_a_file_is_read_as_csv_only_after_its_own_scan_and_the_next_is_scanned_meanwhile(pkg, monkeypatch):
+    """structure.check scans the files in a thread of their own while DuckDB reads: each file is read only
+    once its own scan is done, and not at all when the scan finds a fatal problem; the findings keep
+    the order of the tables."""
+    import threading
+
+    from bizenv import tables
+    from bizenv.package import Package
+    from bizenv.validate import structure
+
+    package = Package.open(pkg)
+    (pkg / package.relpath("units")).write_bytes(BOM + (pkg / package.relpath("units")).read_bytes())
+    (pkg / package.relpath("tasks")).write_bytes((pkg / package.relpath("tasks")).read_bytes() + b"\n")
+    done, events, scan, read_raw = set(), [], filecheck.scan, tables.read_raw
+
+    def scanning(path, table, *args):
+        state = scan(path, table, *args)
+        done.add(table)
+        events.append(("scan", table, threading.get_ident()))
+        return state
+
+    def reading(con, pkg_, name, extra=""):
+        assert name in done, f"{name} read before its scan"
+        events.append(("read", name, threading.get_ident()))
+        return read_raw(con, pkg_, name, extra)
+
+    monkeypatch.setattr(filecheck, "scan", scanning)
+    monkeypatch.setattr("bizenv.validate.compiled.read_raw", reading)
+    found = structure.check(package)
+    read = [name for kind, name, _ in events if kind == "read"]
+    assert "units" not in read and read == [n for n in package.table_names if n != "units"]
+    assert {thread for kind, _, thread in events if kind == "scan"} != {threading.get_ident()}
+    byte_rules = [(f.rule, f.table) for f in found if f.rule in ("byte-order-mark", "blank-row")]
+    assert byte_rules == [("blank-row", "tasks"), ("byte-order-mark", "units")]

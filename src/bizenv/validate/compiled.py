@@ -21,6 +21,8 @@ cell is reported as a type error.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from ..findings import Finding
 from ..frames import NUMBER_PARTS
 from ..package import Package
@@ -199,10 +201,11 @@ def _primary_key(pkg: Package, name: str, pk: list[str]) -> list[str]:
             f"({_repeats(raw, [values[k] for k in pk], f'NOT ({none})')}) d USING (_row) WHERE d.earlier IS NOT NULL"]
 
 
-def check(pkg: Package, con=None, skip: list[str] = ()) -> tuple[list[Finding], list[str]]:
+def check(pkg: Package, con=None, skip: Callable[[str], bool] | None = None) -> tuple[list[Finding], list[str]]:
     """Findings, and the tables that could not be read (each with one finding saying why).
 
-    Tables in ``skip`` are not read (a byte-level problem makes them unreadable already).
+    A table for which ``skip(name)`` is true is not read (a byte-level problem makes it unreadable
+    already); it is asked just before the table would be read, in the package's order.
     With a connection ``con``, the raw tables (``raw_<name>``) stay in it for the other
     layers, so every CSV is read once.
     """
@@ -214,7 +217,7 @@ def check(pkg: Package, con=None, skip: list[str] = ()) -> tuple[list[Finding], 
     try:
         readable = []
         for name in pkg.table_names:
-            if name in skip:
+            if skip is not None and skip(name):
                 fallback.append(name)
             elif problem := _raw(con, pkg, name):
                 findings.append(problem)

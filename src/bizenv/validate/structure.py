@@ -24,19 +24,21 @@ def check(pkg: Package, reference: bool = False, con=None) -> list[Finding]:
     # reads the files: DuckDB works without holding Python's lock
     pool = ThreadPoolExecutor(max_workers=1)
     descriptor = pool.submit(descriptor_errors, pkg) if not reference else None
+    # every byte of a file is scanned before it is read as CSV; the next files are scanned meanwhile, in a
+    # thread of their own (NumPy and the reads release Python's lock), in the order DuckDB reads them
+    scanner = ThreadPoolExecutor(max_workers=1)
+    scans = {name: scanner.submit(filecheck.scan, pkg.path(name), name, pkg.relpath(name), len(pkg.fields(name)))
+             for name in pkg.table_names}
     try:
-        findings, blocked = [], []
-        for name in pkg.table_names:  # every byte of every file, before any is read as CSV
-            state = filecheck.scan(pkg.path(name), name, pkg.relpath(name), len(pkg.fields(name)))
-            findings += state.findings
-            if state.fatal:
-                blocked.append(name)
-        fast, _ = compiled.check(pkg, con, skip=blocked)  # reads every other CSV once into raw_<name>
+        # reads every CSV whose bytes allow it once into raw_<name>
+        fast, _ = compiled.check(pkg, con, skip=lambda name: scans[name].result().fatal)
+        findings = [f for name in pkg.table_names for f in scans[name].result().findings]
         findings += lint.check_cells(pkg, con)
         if reference:
             return findings + frictionless_report(pkg)
         return findings + descriptor.result() + fast
     finally:
+        scanner.shutdown(wait=True, cancel_futures=True)
         pool.shutdown(wait=True)
         if own:
             con.close()
