@@ -329,3 +329,39 @@ def test_primary_keys_compare_values_as_frictionless(pkg, ftype):
     rows = {f[2] for f in fast if f[0] == "primary-key" and f[1] == "assignments"}
     assert len(t.rows) + 1 in rows and len(rows) > 2
     assert {r for kind, r, _, _ in failures(Package.open(pkg), "assignments") if kind == "primary-key"} == rows
+
+
+def test_a_boolean_without_listed_values_takes_the_table_schema_defaults(pkg):
+    """A boolean field without trueValues / falseValues reads the Table Schema's defaults (true, True, TRUE,
+    1 and false, False, FALSE, 0), as Frictionless does: the compiled checks, the pandera schema of
+    `bizenv.read` and the typed tables of `bizenv build` agree; another spelling is a type error."""
+    import pandas as pd
+
+    from bizenv.frames import failures, read
+    from bizenv.tables import connect, load
+
+    path = pkg / "schemas" / "documents.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    for f in schema["fields"]:
+        if f["name"] == "merged_cells":
+            del f["trueValues"], f["falseValues"]
+    path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
+    spellings = ["true", "True", "TRUE", "1", "false", "False", "FALSE", "0", "yes", "t", "tRUE"]
+    docs = table(pkg, "documents")
+    base = docs.rows[0]
+    docs.rows += [{**base, "document_id": f"extra{i}", "merged_cells": v} for i, v in enumerate(spellings)]
+    docs.save()
+    fast, reference = same_findings(pkg)
+    assert fast == reference
+    first = len(docs.rows) + 2 - len(spellings)  # record numbers: the header is record 1
+    broken = {first + spellings.index(v) for v in ("yes", "t", "tRUE")}
+    assert {f[2] for f in fast if f[0] == "type-error" and f[3] == "merged_cells"} == broken
+    package = Package.open(pkg)
+    assert {r for kind, r, col, _ in failures(package, "documents") if kind == "type-error"} == broken
+    expected = [v in ("true", "True", "TRUE", "1") for v in spellings[:8]] + [None] * 3
+    frame = read("documents", package, validate=False)
+    assert [None if pd.isna(v) else bool(v) for v in frame["merged_cells"].iloc[-len(spellings):]] == expected
+    con = connect()
+    load(con, package, ["documents"])
+    typed = con.execute("SELECT merged_cells FROM documents ORDER BY _row").fetchall()[-len(spellings):]
+    assert [v for (v,) in typed] == expected

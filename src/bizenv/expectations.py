@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass
 
 from .findings import Finding
-from .package import Package
+from .package import Package, boolean_values
 
 SUITE = "validation/expectations.json"
 ASSERTIONS = "validation/assertions.yaml"
@@ -47,7 +47,7 @@ def derive(pkg: Package) -> dict:
                 exps.append(("expect_column_values_to_be_in_set", {"column": col, "value_set": c["enum"]}))
             if ftype == "boolean":
                 exps.append(("expect_column_values_to_be_in_set",
-                             {"column": col, "value_set": f.get("trueValues", ["true"]) + f.get("falseValues", ["false"])}))
+                             {"column": col, "value_set": sum(boolean_values(f), [])}))
             if "pattern" in c:
                 exps.append(("expect_column_values_to_match_regex", {"column": col, "regex": f"^(?:{c['pattern']})$"}))
             if ftype in TYPE_RE:

@@ -14,7 +14,7 @@ Schemas as a whole.  Foreign keys span tables, so they are checked by ``bizenv v
 from __future__ import annotations
 
 
-from .package import Package
+from .package import Package, boolean_values
 
 # what a non-empty cell must look like to be a valid value of its type, as the Table Schema writes it
 # (Frictionless, reading integers with Python's int(), also takes " 2", "２" and "1_000"; these are reported)
@@ -33,7 +33,8 @@ def _valid(field: dict, s):
 
     ftype = field.get("type", "string")
     if ftype == "boolean":
-        return s.isin(field.get("trueValues", ["true"]) + field.get("falseValues", ["false"]))
+        true, false = boolean_values(field)
+        return s.isin(true + false)
     if ftype not in TYPE_PATTERNS:
         return pd.Series(True, index=s.index)
     ok = s.str.fullmatch(TYPE_PATTERNS[ftype]).fillna(False).astype(bool)
@@ -50,8 +51,8 @@ def _typed(field: dict, s):
     valid = _valid(field, s) & s.notna()
     s = s.where(valid)
     if ftype == "boolean":
-        true = set(field.get("trueValues", ["true"]))
-        return s.map(lambda v: None if v is None or v != v else v in true).astype("boolean")
+        # missing where the cell is empty or not a boolean (pandas' NA in a text column, not None)
+        return s.isin(boolean_values(field)[0]).astype("boolean").mask(s.isna())
     if ftype == "date":
         return pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
     if ftype in ("integer", "year"):
@@ -77,7 +78,7 @@ def _key_value(field: dict, s):
         return s.astype(object)
     valid = _valid(field, s) & s.notna()
     if ftype == "boolean":
-        value = s.isin(field.get("trueValues", ["true"])).map({True: "true", False: "false"})
+        value = s.isin(boolean_values(field)[0]).map({True: "true", False: "false"})
     elif ftype == "integer":
         digits = s.str.lstrip("+-").str.lstrip("0")
         sign = s.str.startswith("-").map({True: "-", False: ""}).where(digits != "", "")

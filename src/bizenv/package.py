@@ -16,6 +16,16 @@ from .paths import MAX_META_BYTES, MAX_SOURCE_BYTES, PathRefused, package_file, 
 
 DESCRIPTOR = "datapackage.json"
 
+# how a boolean field spells true and false when it lists no trueValues / falseValues: the Table Schema's
+# defaults (Frictionless reads them so too)
+TRUE_VALUES = ("true", "True", "TRUE", "1")
+FALSE_VALUES = ("false", "False", "FALSE", "0")
+
+
+def boolean_values(field: dict) -> tuple[list[str], list[str]]:
+    """The spellings of true and of false in the boolean ``field``: its own lists, else the defaults."""
+    return list(field.get("trueValues", TRUE_VALUES)), list(field.get("falseValues", FALSE_VALUES))
+
 
 class PackageError(Exception):
     """A problem with the package itself (unreadable descriptor, unsafe path): exit code 1."""

@@ -140,8 +140,9 @@ def typed_expr(field: dict) -> str:
     col = quote_ident(field["name"])
     ftype = field.get("type", "string")
     if ftype == "boolean":
-        true = ", ".join(sql_literal(v) for v in field.get("trueValues", ["true"]))
-        false = ", ".join(sql_literal(v) for v in field.get("falseValues", ["false"]))
+        from .package import boolean_values
+
+        true, false = (", ".join(sql_literal(v) for v in values) for values in boolean_values(field))
         return f"CASE WHEN {col} IN ({true}) THEN TRUE WHEN {col} IN ({false}) THEN FALSE END"
     if ftype == "string":
         return f"NULLIF({col}, '')"

@@ -13,10 +13,11 @@ Keys and unique values are compared as Frictionless compares them: by value, exa
 cell that breaks its type as an empty one (Frictionless reads it as None); a row whose key cells
 are all empty or broken is reported, and a repeat names the nearest earlier row.  The two differ
 on purpose in what a valid cell looks like: Frictionless reads an integer or a year with Python's
-``int()`` (which takes `` 2``, ``２``, ``1_000``), a date with ``strptime`` (``2020-1-05``) and a
-boolean without listed values in many spellings (``TRUE``, ``1``); the Table Schema's forms are
-required here (ASCII digits with an optional sign, ``YYYY-MM-DD``, the listed values), so such a
-cell is reported as a type error.
+``int()`` (which takes `` 2``, ``２``, ``1_000``) and a date with ``strptime`` (``2020-1-05``); the
+Table Schema's forms are required here (ASCII digits with an optional sign, ``YYYY-MM-DD``), so such
+a cell is reported as a type error.  A boolean is one of its field's trueValues or falseValues, or of
+the Table Schema's defaults when it lists none (``true``, ``True``, ``TRUE``, ``1`` and ``false``,
+``False``, ``FALSE``, ``0``), as in Frictionless.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Callable
 
 from ..findings import Finding
 from ..frames import NUMBER_PARTS
-from ..package import Package
+from ..package import Package, boolean_values
 from ..tables import bind, read_raw, unordered
 from ..tables import quote_ident as q
 from ..tables import sql_literal as lit
@@ -100,7 +101,7 @@ def _cell_checks(pkg: Package, name: str, flagged: str | None = None) -> tuple[l
             rowparts.append(f"{sel}, 'type-error' AS type, {note} AS note",
                          f"{v} IS NOT NULL AND NOT ({bind(TYPE_CHECK[ftype], v)})")
         if ftype == "boolean":
-            values = ", ".join(lit(x) for x in f.get("trueValues", ["true"]) + f.get("falseValues", ["false"]))
+            values = ", ".join(lit(x) for x in sum(boolean_values(f), []))
             note = lit('type is "boolean/default"')
             rowparts.append(f"{sel}, 'type-error', {note}",
                          f"{v} IS NOT NULL AND {v} NOT IN ({values})")
@@ -142,8 +143,7 @@ def key_value(field: dict) -> str:
     other value, as Python's Decimal NaN), a boolean as true or false.  Rows are ``_row``."""
     v, ftype = q(field["name"]), field.get("type", "string")
     if ftype == "boolean":
-        true = ", ".join(lit(x) for x in field.get("trueValues", ["true"]))
-        false = ", ".join(lit(x) for x in field.get("falseValues", ["false"]))
+        true, false = (", ".join(lit(x) for x in values) for values in boolean_values(field))
         return f"CASE WHEN {v} IN ({true}) THEN 'true' WHEN {v} IN ({false}) THEN 'false' END"
     if ftype not in TYPE_CHECK:
         return v
