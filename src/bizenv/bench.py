@@ -38,7 +38,7 @@ def _step(step: str, root: str) -> dict:
     if step == "floor":
         import duckdb
 
-        con = duckdb.connect()
+        con = duckdb.connect(config=_spill_here())
         rows = sum(con.execute(f"SELECT count(*) FROM read_csv('{pkg.path(n)}', header = true, "
                                f"all_varchar = true)").fetchone()[0] for n in pkg.table_names)
         return {"rows": rows}
@@ -86,7 +86,7 @@ def _fair_floor(pkg) -> dict:
 
     from .tables import quote_ident
 
-    con = duckdb.connect()
+    con = duckdb.connect(config=_spill_here())
     rows = 0
     for n in pkg.table_names:
         cells = " + ".join(f"coalesce(sum(length({quote_ident(c)})), 0)" for c in pkg.field_names(n)) or "0"
@@ -104,6 +104,14 @@ def _fair_floor(pkg) -> dict:
                         "lambda l: length(l)))), 0), coalesce(sum(len(string_split(content, chr(10)))), 0) "
                         "FROM read_text(?)", [paths]).fetchone()[1] if paths else 0
     return {"rows": rows, "source_lines": lines}
+
+
+def _spill_here() -> dict:
+    """DuckDB settings of a floor: its own settings, but its temporary files in a folder that
+    :class:`Spill` watches (DuckDB puts them in ``.tmp`` under the working folder otherwise)."""
+    import tempfile
+
+    return {"temp_directory": tempfile.mkdtemp(prefix="bizenv-floor-")}
 
 
 def measure(step: str, root: Path, timeout: int = 3600) -> dict:
@@ -319,25 +327,26 @@ def render(report: dict) -> str:
 
 def main() -> None:
     step, root = sys.argv[1], sys.argv[2]
-    with Spill() as spill:
+    also = []
+    if step in QUERIES:  # bizenv query spills beside the database it reads, into <database>.tmp
+        from .package import Package
+
+        also.append(Path(f"{Package.open(root).database}.tmp"))
+    with Spill(also=also) as spill:
         result = _step(step, root)
-    watched = {"spill_mb": round(spill.peak / 1024**2, 1)} if step in SPILL_WATCHED else {}
+    watched = {"spill_mb": round(spill.peak / 1024**2, 1)} if step != "frictionless" else {}
     print(json.dumps({"step": step, "seconds": round(time.time() - STARTED, 3), "peak_mb": round(peak_mb(), 1),
                       **watched, **result}))
 
 
-# the steps whose DuckDB spills into a Workspace folder, under the temporary directory that Spill watches;
-# the floors and the queries open DuckDB with its own settings, so their spill is not measured (not shown)
-SPILL_WATCHED = {"floor_materialized", "validate", "structure", "rules", "provenance", "build"}
-
-
 class Spill:
     """The most disk the step's temporary files take at once (DuckDB's spill, in the folders that
-    :class:`~bizenv.tables.Workspace` makes under the temporary directory): within it, temporary
-    files go to a private folder, looked at every 50 ms by a thread."""
+    :class:`~bizenv.tables.Workspace` and the floors make under the temporary directory, and in the
+    folders ``also``): within it, temporary files go to a private folder, looked at every 50 ms by a
+    thread, with the folders ``also``."""
 
-    def __init__(self, every: float = 0.05):
-        self.every, self.peak = every, 0
+    def __init__(self, every: float = 0.05, also: list[Path] = ()):
+        self.every, self.peak, self.also = every, 0, list(also)
 
     def __enter__(self):
         import tempfile
@@ -352,7 +361,7 @@ class Spill:
 
     def _size(self) -> int:
         total = 0
-        for top, _, files in os.walk(self.folder):
+        for top, _, files in (walked for folder in (self.folder, *self.also) for walked in os.walk(folder)):
             for name in files:
                 try:
                     total += os.stat(os.path.join(top, name)).st_blocks * 512  # what is on disk, not the apparent size
