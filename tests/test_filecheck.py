@@ -185,3 +185,27 @@ def test_a_file_is_read_as_csv_only_after_its_own_scan_and_the_next_is_scanned_m
     assert {thread for kind, _, thread in events if kind == "scan"} != {threading.get_ident()}
     byte_rules = [(f.rule, f.table) for f in found if f.rule in ("byte-order-mark", "blank-row")]
     assert byte_rules == [("blank-row", "tasks"), ("byte-order-mark", "units")]
+
+
+def test_the_scan_thread_is_shut_down_when_a_resource_path_is_refused(pkg, monkeypatch):
+    """A resource path that the gate refuses when structure.check asks for it (its file replaced after the
+    descriptor was checked) stops the check with that error, and leaves no thread of the check running."""
+    import threading
+
+    from bizenv.package import Package, PackageError
+    from bizenv.validate import structure
+
+    package = Package.open(pkg)
+    assert package.problems == []
+    path = Package.path
+
+    def refused(self, table):
+        if table == package.table_names[2]:
+            raise PackageError(f'datapackage.json: resource "{table}" path refused')
+        return path(self, table)
+
+    monkeypatch.setattr(Package, "path", refused)
+    before = set(threading.enumerate())
+    with pytest.raises(PackageError, match="refused"):
+        structure.check(package)
+    assert [t.name for t in threading.enumerate() if t not in before and t.is_alive()] == []

@@ -27,9 +27,10 @@ def check(pkg: Package, reference: bool = False, con=None) -> list[Finding]:
     # every byte of a file is scanned before it is read as CSV; the next files are scanned meanwhile, in a
     # thread of their own (NumPy and the reads release Python's lock), in the order DuckDB reads them
     scanner = ThreadPoolExecutor(max_workers=1)
-    scans = {name: scanner.submit(filecheck.scan, pkg.path(name), name, pkg.relpath(name), len(pkg.fields(name)))
-             for name in pkg.table_names}
     try:
+        # inside try: when the gate refuses a resource path here, both threads are still shut down
+        scans = {name: scanner.submit(filecheck.scan, pkg.path(name), name, pkg.relpath(name),
+                                      len(pkg.fields(name))) for name in pkg.table_names}
         # reads every CSV whose bytes allow it once into raw_<name>
         fast, _ = compiled.check(pkg, con, skip=lambda name: scans[name].result().fatal)
         findings = [f for name in pkg.table_names for f in scans[name].result().findings]
