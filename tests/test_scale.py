@@ -291,6 +291,26 @@ def test_compiled_unique_values_of_a_typed_field_match_frictionless(pkg):
     assert {(f[2], f[3]) for f in fast if f[0] == "unique-error"} == {(5, "year")}
 
 
+def test_a_repeated_unique_value_is_shown_as_it_is_written(pkg):
+    """A unique-error names the cell as it is written, in the compiled check and in the reference alike
+    (Frictionless itself gives its typed value: True for a boolean written true, 2019 for +2019)."""
+    path = pkg / "schemas" / "documents.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    for f in schema["fields"]:
+        if f["name"] in ("year", "merged_cells"):
+            f["constraints"]["unique"] = True
+    path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
+    docs = table(pkg, "documents")
+    docs.rows[1]["year"] = docs.rows[0]["year"] = "2019"
+    docs.rows[2]["year"] = "+2019"  # the same integer, written otherwise
+    docs.save()
+    fast, reference = same_findings(pkg)
+    assert fast == reference
+    unique = {(f[2], f[3], f[4]) for f in reference if f[0] == "unique-error"}
+    assert {(3, "year", "2019"), (4, "year", "+2019")} <= unique
+    assert {value for _, column, value in unique if column == "merged_cells"} in ({"false"}, {"true"}, {"true", "false"})
+
+
 def test_integers_are_read_as_the_table_schema_writes_them_not_as_python_reads_them(pkg):
     """Frictionless reads an integer with Python's int(), which also takes a padded, full-width or
     underscored number (' 2', '２', '1_000'), and a date with strptime ('2019-3-05'); the compiled check
@@ -389,3 +409,4 @@ def test_a_boolean_without_listed_values_takes_the_table_schema_defaults(pkg):
     load(con, package, ["documents"])
     typed = con.execute("SELECT merged_cells FROM documents ORDER BY _row").fetchall()[-len(spellings):]
     assert [v for (v,) in typed] == expected
+

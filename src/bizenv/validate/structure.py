@@ -92,6 +92,10 @@ def frictionless_report(pkg: Package, tables: list[str] | None = None) -> list[F
                 value = ", ".join(str(v) for v in error.field_cells)  # the dangling value itself
             elif value is None and error.type == "primary-key" and cells:
                 value = key
+            elif error.type == "unique-error" and 0 < getattr(error, "field_number", 0) <= len(cells):
+                # the cell as written, as for the other cell errors (Frictionless gives its typed value: True
+                # for a boolean written true, 2 for an integer written 02)
+                value = cells[error.field_number - 1]
             if value == "":
                 value = None  # an empty cell has no value to show
             findings.append(Finding(
