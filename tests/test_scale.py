@@ -410,3 +410,49 @@ def test_a_boolean_without_listed_values_takes_the_table_schema_defaults(pkg):
     typed = con.execute("SELECT merged_cells FROM documents ORDER BY _row").fetchall()[-len(spellings):]
     assert [v for (v,) in typed] == expected
 
+
+# trueValues / falseValues of a boolean field, and texts to write in it: the defaults, one list only, empty
+# lists, a spelling in both lists, and spellings that are quotes, SQL's wildcards, Chinese or look numeric
+BOOLEAN_LISTS = [
+    {},
+    {"trueValues": ["yes"]},
+    {"trueValues": [], "falseValues": []},
+    {"trueValues": ["1", "y"], "falseValues": ["1", "n"]},
+    {"trueValues": ["'", '"x"', "是", "1.0", "%", "_", "\\"], "falseValues": ["否", "-0", "0.0", "NULL", "1"]},
+]
+BOOLEAN_CELLS = ["true", "True", "TRUE", "1", "false", "False", "FALSE", "0", "yes", "y", "n", "'", '"x"', "是", "1.0",
+                 "%", "_", "\\", "否", "-0", "0.0", "NULL", "+1", "maybe", ""]
+
+
+@pytest.mark.parametrize("lists", BOOLEAN_LISTS)
+def test_booleans_are_read_as_frictionless_reads_them(pkg, lists):
+    """Every spelling of a boolean field is read as Frictionless reads it (a spelling in both lists is
+    false), by the compiled checks (type errors, unique values), the pandera schema, `bizenv.read` and
+    the typed tables of `bizenv build`."""
+    import frictionless
+    import pandas as pd
+
+    from bizenv.frames import failures, read
+    from bizenv.tables import connect, load
+
+    path = pkg / "schemas" / "documents.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    field = next(f for f in schema["fields"] if f["name"] == "merged_cells")
+    field.pop("trueValues"), field.pop("falseValues")
+    field.update(lists, constraints={"unique": True})
+    path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
+    docs = table(pkg, "documents")
+    docs.rows += [{**docs.rows[0], "document_id": f"extra{i}", "merged_cells": v} for i, v in enumerate(BOOLEAN_CELLS)]
+    docs.save()
+    fast, reference = same_findings(pkg)
+    assert fast == reference
+    package = Package.open(pkg)
+    pandera = {(kind, r) for kind, r, col, _ in failures(package, "documents") if col == "merged_cells"}
+    assert pandera == {(f[0], f[2]) for f in fast if f[1] == "documents" and f[3] == "merged_cells"}
+    resource = frictionless.Package(str(pkg / "datapackage.json")).get_resource("documents")
+    expected = [row["merged_cells"] for row in resource.read_rows()]
+    frame = read("documents", package, validate=False)
+    assert [None if pd.isna(v) else bool(v) for v in frame["merged_cells"]] == expected
+    con = connect()
+    load(con, package, ["documents"])
+    assert [v for (v,) in con.execute("SELECT merged_cells FROM documents ORDER BY _row").fetchall()] == expected

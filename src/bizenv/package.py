@@ -23,8 +23,12 @@ FALSE_VALUES = ("false", "False", "FALSE", "0")
 
 
 def boolean_values(field: dict) -> tuple[list[str], list[str]]:
-    """The spellings of true and of false in the boolean ``field``: its own lists, else the defaults."""
-    return list(field.get("trueValues", TRUE_VALUES)), list(field.get("falseValues", FALSE_VALUES))
+    """The spellings of true and of false in the boolean ``field``: its own lists, else the defaults.
+
+    A spelling in both lists reads as false, as Frictionless reads it (its falseValues are applied last),
+    so it is left out of the spellings of true."""
+    false = list(field.get("falseValues", FALSE_VALUES))
+    return [v for v in field.get("trueValues", TRUE_VALUES) if v not in false], false
 
 
 class PackageError(Exception):
