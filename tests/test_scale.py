@@ -456,3 +456,35 @@ def test_booleans_are_read_as_frictionless_reads_them(pkg, lists):
     con = connect()
     load(con, package, ["documents"])
     assert [v for (v,) in con.execute("SELECT merged_cells FROM documents ORDER BY _row").fetchall()] == expected
+
+
+@pytest.mark.parametrize("enum", [["false"], ["TRUE", "nope"], ["nope"]])
+def test_the_enum_of_a_boolean_field_allows_values_not_spellings(pkg, enum):
+    """The enum of a boolean field allows values, as Frictionless reads it: enum ["false"] takes FALSE and 0
+    too, and a text that is not a spelling of the field allows nothing; a cell that is not a boolean is a
+    type error only. The compiled check, the pandera schema and the expectation suite agree."""
+    from bizenv.expectations import derive
+    from bizenv.frames import failures
+
+    path = pkg / "schemas" / "documents.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    field = next(f for f in schema["fields"] if f["name"] == "merged_cells")
+    field.pop("trueValues"), field.pop("falseValues")
+    field["constraints"]["enum"] = enum
+    path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
+    docs = table(pkg, "documents")
+    cells = ["true", "TRUE", "1", "false", "FALSE", "0", "x", "nope"]
+    docs.rows = [{**docs.rows[0], "document_id": f"extra{i}", "merged_cells": v} for i, v in enumerate(cells)]
+    docs.save()
+    fast, reference = same_findings(pkg)
+    assert fast == reference
+    errors = {(f[0], f[4]) for f in fast if f[1] == "documents" and f[3] == "merged_cells"}
+    allowed = {"false": {"false", "FALSE", "0"}, "TRUE": {"true", "TRUE", "1"}}
+    ok = set().union(*(allowed.get(v, set()) for v in enum))
+    assert errors == {("type-error", "x"), ("type-error", "nope")} | {
+        ("constraint-error", v) for v in cells[:6] if v not in ok}
+    package = Package.open(pkg)
+    assert {(kind, value) for kind, _, col, value in failures(package, "documents") if col == "merged_cells"} == errors
+    sets = [e["kwargs"]["value_set"] for e in derive(package)["suites"]["documents"]
+            if e["type"] == "expect_column_values_to_be_in_set" and e["kwargs"]["column"] == "merged_cells"]
+    assert {v for v in cells if all(v in s for s in sets)} == ok

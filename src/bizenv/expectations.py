@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass
 
 from .findings import Finding
-from .package import Package, boolean_values
+from .package import Package, boolean_enum, boolean_values
 
 SUITE = "validation/expectations.json"
 ASSERTIONS = "validation/assertions.yaml"
@@ -43,7 +43,12 @@ def derive(pkg: Package) -> dict:
                 exps.append(("expect_column_values_to_not_be_null", {"column": col}))
             if c.get("unique") or pk == [col]:
                 exps.append(("expect_column_values_to_be_unique", {"column": col}))
-            if "enum" in c:
+            if "enum" in c and ftype == "boolean":  # the spellings of the values it allows (enum ["true"] takes TRUE)
+                true, false = boolean_values(f)
+                allowed = boolean_enum(f)
+                exps.append(("expect_column_values_to_be_in_set", {"column": col, "value_set": [
+                    *(true if "true" in allowed else []), *(false if "false" in allowed else [])]}))
+            elif "enum" in c:
                 exps.append(("expect_column_values_to_be_in_set", {"column": col, "value_set": c["enum"]}))
             if ftype == "boolean":
                 exps.append(("expect_column_values_to_be_in_set",

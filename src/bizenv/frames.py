@@ -14,7 +14,7 @@ Schemas as a whole.  Foreign keys span tables, so they are checked by ``bizenv v
 from __future__ import annotations
 
 
-from .package import Package, boolean_values
+from .package import Package, boolean_enum, boolean_values
 
 # what a non-empty cell must look like to be a valid value of its type, as the Table Schema writes it
 # (Frictionless, reading integers with Python's int(), also takes " 2", "２" and "1_000"; these are reported)
@@ -124,7 +124,10 @@ def schema(pkg, table: str):
         checks = []
         if ftype in TYPE_PATTERNS or ftype == "boolean":
             checks.append(pa.Check(lambda s, f=f: _valid(f, s), error=f"type-error: type is \"{ftype}/default\""))
-        if "enum" in c:
+        if "enum" in c and ftype == "boolean":  # by value, as the compiled check and Frictionless
+            checks.append(pa.Check(lambda s, f=f, allowed=boolean_enum(f): ~_valid(f, s) | _key_value(f, s).isin(allowed),
+                                   error=f'constraint-error: enum {c["enum"]}'))
+        elif "enum" in c:
             checks.append(pa.Check.isin([str(x) for x in c["enum"]], error=f'constraint-error: enum {c["enum"]}'))
         if "pattern" in c:
             pattern = c["pattern"]

@@ -31,6 +31,14 @@ def boolean_values(field: dict) -> tuple[list[str], list[str]]:
     return [v for v in field.get("trueValues", TRUE_VALUES) if v not in false], false
 
 
+def boolean_enum(field: dict) -> list[str]:
+    """The values ("true", "false") that the enum of a boolean field allows: its texts read as the field
+    reads a cell, as Frictionless reads them (a text that is not a spelling of the field allows nothing)."""
+    true, false = boolean_values(field)
+    return sorted({"false" if x in false else "true" for x in field.get("constraints", {}).get("enum", [])
+                   if isinstance(x, str) and x in true + false})
+
+
 class PackageError(Exception):
     """A problem with the package itself (unreadable descriptor, unsafe path): exit code 1."""
 

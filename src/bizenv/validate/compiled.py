@@ -17,7 +17,8 @@ on purpose in what a valid cell looks like: Frictionless reads an integer or a y
 Table Schema's forms are required here (ASCII digits with an optional sign, ``YYYY-MM-DD``), so such
 a cell is reported as a type error.  A boolean is one of its field's trueValues or falseValues, or of
 the Table Schema's defaults when it lists none (``true``, ``True``, ``TRUE``, ``1`` and ``false``,
-``False``, ``FALSE``, ``0``), as in Frictionless.
+``False``, ``FALSE``, ``0``), as in Frictionless; its enum allows values, not spellings (``["true"]``
+takes ``TRUE`` too).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Callable
 
 from ..findings import Finding
 from ..frames import NUMBER_PARTS
-from ..package import Package, boolean_values
+from ..package import Package, boolean_enum, boolean_values
 from ..tables import bind, read_raw, unordered
 from ..tables import quote_ident as q
 from ..tables import sql_literal as lit
@@ -112,10 +113,16 @@ def _cell_checks(pkg: Package, name: str, flagged: str | None = None) -> tuple[l
             rowparts.append(f"{sel}, 'constraint-error', {note}",
                          f"{v} IS NULL")
         if "enum" in c:
-            values = ", ".join(lit(str(x)) for x in c["enum"])
             note = lit(f'constraint "enum" is "{c["enum"]}"')
-            rowparts.append(f"{sel}, 'constraint-error', {note}",
-                         f"{valid} AND {v} NOT IN ({values})")
+            if ftype == "boolean":  # by value, as Frictionless: enum ["true"] takes TRUE and 1 too
+                value, allowed = key_value(f), boolean_enum(f)
+                rowparts.append(f"{sel}, 'constraint-error', {note}",
+                                f"({value}) IS NOT NULL" + (f" AND ({value}) NOT IN ({', '.join(map(lit, allowed))})"
+                                                             if allowed else ""))
+            else:
+                values = ", ".join(lit(str(x)) for x in c["enum"])
+                rowparts.append(f"{sel}, 'constraint-error', {note}",
+                             f"{valid} AND {v} NOT IN ({values})")
         if "pattern" in c:
             note = lit('constraint "pattern" is "' + c["pattern"] + '"')
             pattern = lit(c["pattern"])
