@@ -782,3 +782,41 @@ def test_a_heading_printed_again_in_a_table_is_the_same_heading():
     assert [(m["label"], m["title"]) for m in d.rows["measures"]] == [("一", "优化政务服务")]
     assert [t["measure_id"] for t in d.rows["tasks"]] == ["x-2022-s1", "x-2022-s1"]
     assert [x["due_date"] for x in d.rows["deadlines"]] == ["2022-06-30", "2022-09-30"]
+
+
+@pytest.mark.parametrize("lists,cell,merged", [
+    ({}, "TRUE", True), ({}, "1", True), ({}, "0", False),
+    ({"trueValues": ["是"], "falseValues": ["否"]}, "是", True), ({"trueValues": ["是"], "falseValues": ["否"]}, "true", False),
+])
+def test_extract_reads_merged_cells_as_the_table_schema_spells_a_boolean(runner, pkg, tmp_path, monkeypatch, lists, cell,
+                                                                        merged):
+    """`bizenv extract` reads the document's merged_cells with the spellings of its field (the Table
+    Schema's defaults when the field lists none), as validate and build read it."""
+    import json
+
+    import bizenv.extract
+
+    path = pkg / "schemas" / "documents.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    field = next(f for f in schema["fields"] if f["name"] == "merged_cells")
+    field.pop("trueValues"), field.pop("falseValues")
+    field.update(lists)
+    path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
+    with (pkg / "data" / "documents.csv").open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        docs, fields = list(reader), reader.fieldnames
+    next(d for d in docs if d["document_id"] == "xianning-2019")["merged_cells"] = cell
+    with (pkg / "data" / "documents.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(docs)
+    seen, real = [], bizenv.extract.extract_file
+
+    def spy(*args, merged=False, **kwargs):
+        seen.append(merged)
+        return real(*args, merged=merged, **kwargs)
+
+    monkeypatch.setattr(bizenv.extract, "extract_file", spy)
+    result = runner.invoke(app, ["extract", "xianning-2019", "-p", str(pkg), "--out", str(tmp_path / "drafts")])
+    assert result.exit_code == 0, result.output
+    assert seen == [merged]

@@ -45,6 +45,14 @@ def read_documents(pkg) -> list[dict]:
         return list(csv.DictReader(f))
 
 
+def merged_cells(pkg, doc: dict) -> bool:
+    """Whether the document's row says its table has merged cells, read as its Table Schema spells true."""
+    from ..package import boolean_values
+
+    field = next((f for f in pkg.fields("documents") if f["name"] == "merged_cells"), {})
+    return doc.get("merged_cells") in boolean_values(field)[0]
+
+
 def run_extract(pkg, document_id: str, layout: str | None, out: Path | None, fail, echo) -> None:
     from . import ExtractError, extract_file
     from .units import propose
@@ -75,7 +83,7 @@ def run_extract(pkg, document_id: str, layout: str | None, out: Path | None, fai
         fail(source)
     year = int(doc["year"]) if str(doc.get("year", "")).isdigit() else None
     try:
-        draft = extract_file(source, document_id, layout, year=year, merged=doc.get("merged_cells") == "true")
+        draft = extract_file(source, document_id, layout, year=year, merged=merged_cells(pkg, doc))
     except ExtractError as exc:
         fail(str(exc))
     propose(pkg, draft, doc.get("jurisdiction", ""), document_id)
