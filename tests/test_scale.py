@@ -215,6 +215,25 @@ def test_benchmark_watches_the_spill_of_the_floors_and_of_the_queries(tmp_path):
         (where / "spilled").unlink(missing_ok=True)
 
 
+def test_benchmark_counts_only_what_a_step_adds_to_a_folder_that_held_files_already(tmp_path):
+    """A ``<database>.tmp`` that holds files before a query step (left by an earlier run): what it held is
+    not the step's spill and is not removed; a new file, or what a file grows by, counts."""
+    from bizenv.bench import Spill
+
+    beside = tmp_path / "bizenv.duckdb.tmp"
+    beside.mkdir()
+    (beside / "left").write_bytes(b"x" * (3 << 20))
+    with Spill(also=[beside]) as spill:
+        pass
+    assert spill.peak == 0
+    with Spill(also=[beside]) as spill:
+        (beside / "spilled").write_bytes(b"x" * (2 << 20))
+        with (beside / "left").open("ab") as f:
+            f.write(b"x" * (1 << 20))
+    assert 3 << 20 <= spill.peak < 4 << 20
+    assert (beside / "left").stat().st_size == 4 << 20 and (beside / "spilled").exists()
+
+
 def test_parquet_row_groups_are_small_enough_to_write_without_spilling(tmp_path):
     """Parquet files are written in row groups of PARQUET_ROW_GROUP rows: DuckDB's default row group (122,880
     rows) of long texts made the build spill to disk at 1,000,000 tasks."""

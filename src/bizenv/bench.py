@@ -343,15 +343,20 @@ class Spill:
     """The most disk the step's temporary files take at once (DuckDB's spill, in the folders that
     :class:`~bizenv.tables.Workspace` and the floors make under the temporary directory, and in the
     folders ``also``): within it, temporary files go to a private folder, looked at every 50 ms by a
-    thread, with the folders ``also``."""
+    thread, with the folders ``also`` (where only what the step adds counts, never what they held
+    before it; nothing in them is removed)."""
 
     def __init__(self, every: float = 0.05, also: list[Path] = ()):
         self.every, self.peak, self.also = every, 0, list(also)
+        self.held: dict = {}
 
     def __enter__(self):
         import tempfile
         import threading
 
+        # what the folders ``also`` hold already (left by an earlier run) is not the step's: only a new
+        # file, or what a file grows by, counts
+        self.held = _on_disk(self.also)
         self.folder = tempfile.mkdtemp(prefix="bizenv-bench-")
         self.before, tempfile.tempdir = tempfile.tempdir, self.folder
         self.done = threading.Event()
@@ -360,14 +365,8 @@ class Spill:
         return self
 
     def _size(self) -> int:
-        total = 0
-        for top, _, files in (walked for folder in (self.folder, *self.also) for walked in os.walk(folder)):
-            for name in files:
-                try:
-                    total += os.stat(os.path.join(top, name)).st_blocks * 512  # what is on disk, not the apparent size
-                except OSError:  # removed meanwhile
-                    pass
-        return total
+        now = _on_disk([self.folder, *self.also])
+        return sum(max(0, size - self.held.get(file, 0)) for file, size in now.items())
 
     def _watch(self) -> None:
         while not self.done.wait(self.every):
@@ -382,6 +381,20 @@ class Spill:
         self.peak = max(self.peak, self._size())
         tempfile.tempdir = self.before
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _on_disk(folders) -> dict:
+    """The bytes on disk (not the apparent size) of each file under ``folders``, by path and inode."""
+    out = {}
+    for top, _, files in (walked for folder in folders for walked in os.walk(folder)):
+        for name in files:
+            path = os.path.join(top, name)
+            try:
+                info = os.stat(path)
+            except OSError:  # removed meanwhile
+                continue
+            out[path, info.st_ino] = info.st_blocks * 512
+    return out
 
 
 def peak_mb() -> float:
