@@ -586,6 +586,47 @@ def test_report_refuses_an_unreadable_file(site):
     assert result.exit_code == 1 and "not UTF-8" in result.output and "GB18030" in result.output, result.output
 
 
+# a query that runs until it is interrupted, put where validate's own SQL runs: the SQL read with every
+# CSV (the cell flags of bizenv.validate.lint), or the rules
+ENDLESS = "(SELECT count(*) FROM range(10000000000000)) > 0"
+STALLS = {
+    "read": "from bizenv.validate import lint; lint.flag_sql = lambda fields: ENDLESS",
+    "rules": "from bizenv.validate import rules; rules.check = lambda con, pkg, tables: "
+             "con.execute(f'SELECT {ENDLESS}').fetchall()",
+}
+
+
+@pytest.mark.parametrize("where", sorted(STALLS))
+def test_ctrl_c_while_duckdb_runs_a_validation_ends_it(site, where):
+    """Ctrl-C while DuckDB runs validate's SQL (DuckDB stops and raises a plain RuntimeError, Python sees no
+    KeyboardInterrupt): the validation ends with exit code 130, not with a CSV reported as unreadable
+    (and the other files still read) nor as an internal error."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    # one DuckDB thread: the main thread runs every task and looks for Ctrl-C between them (with more, it may
+    # wait on a worker's endless task and never look)
+    code = (f"import sys; ENDLESS = {ENDLESS!r}; {STALLS[where]}\n"
+            "from bizenv import tables; tables.SAFE_CONFIG = {**tables.SAFE_CONFIG, 'threads': 1}\n"
+            f"from bizenv.cli import main; sys.argv = ['bizenv', 'validate', '-p', {str(site / 'pkg')!r}]; main()")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    for _ in range(12):  # again if the first one came before the query ran
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, err = proc.communicate(timeout=10)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    else:
+        proc.kill()
+        raise AssertionError("Ctrl-C did not end the validation")
+    assert proc.returncode == 130, (proc.returncode, out, err)
+    assert "cannot be read" not in out and "internal error" not in err and "Traceback" not in err, (out, err)
+
+
 def test_ctrl_c_during_a_query_ends_with_one_line(site):
     """A real process and a real SIGINT: one line on standard error, exit code 130."""
     import signal

@@ -816,13 +816,13 @@ def outcome(exc: BaseException) -> tuple[int, str]:
     """The exit code and the one-line message for an exception that reached the entry point."""
     from .package import PackageError
     from .paths import PathRefused, shown
-    from .tables import SettingError
+    from .tables import SettingError, interrupted
 
     if isinstance(exc, SettingError):
         return 2, shown(exc)
     if isinstance(exc, (PathRefused, PackageError)):
         return 1, shown(exc)
-    if isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "InterruptException":
+    if isinstance(exc, KeyboardInterrupt) or interrupted(exc):  # Ctrl-C while DuckDB ran, too
         return 130, "interrupted"
     from .tables import MEMORY_LIMIT, spill_failed
 

@@ -61,11 +61,22 @@ def spill_failed(exc: BaseException) -> bool:
     return type(exc).__name__ == "IOException" and SPILL_PREFIX in str(exc)
 
 
+def interrupted(exc: BaseException) -> bool:
+    """True when DuckDB stopped because it was interrupted: by Ctrl-C while it ran (DuckDB then raises a
+    plain ``RuntimeError("Query interrupted")``, and Python sees no KeyboardInterrupt) or by
+    ``interrupt()`` (an ``InterruptException``)."""
+    return type(exc).__name__ == "InterruptException" or (
+        type(exc) is RuntimeError and str(exc).startswith("Query interrupted"))
+
+
 def raise_if_not_data(exc: BaseException) -> None:
     """Raise ``exc`` again when it says nothing about the data: DuckDB ran out of its working memory
-    (``BIZENV_MEMORY_LIMIT``), could not use its spill folder, or was interrupted.  Called first where a
-    DuckDB error becomes a finding, so that a memory cap too small for a package or a failing temporary
-    folder is reported as that, never as broken data."""
+    (``BIZENV_MEMORY_LIMIT``), could not use its spill folder, or was interrupted (Ctrl-C is raised as
+    the KeyboardInterrupt it was).  Called first where a DuckDB error becomes a finding, so that a memory
+    cap too small for a package, a failing temporary folder or Ctrl-C is reported as that, never as
+    broken data."""
+    if isinstance(exc, RuntimeError) and interrupted(exc):
+        raise KeyboardInterrupt from exc
     if type(exc).__name__ in ("OutOfMemoryException", "InterruptException") or spill_failed(exc):
         raise exc
 
