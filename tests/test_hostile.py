@@ -596,15 +596,31 @@ STALLS = {
 }
 
 
+def ctrl_c(proc, what: str) -> tuple[str, str]:
+    """Press Ctrl-C in a running bizenv process as a person would (again if the first one came before
+    DuckDB ran); its output once it has ended."""
+    import signal
+    import subprocess
+    import time
+
+    time.sleep(4)
+    for _ in range(12):
+        proc.send_signal(signal.SIGINT)
+        try:
+            return proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            continue
+    proc.kill()
+    raise AssertionError(f"Ctrl-C did not end {what}")
+
+
 @pytest.mark.parametrize("where", sorted(STALLS))
 def test_ctrl_c_while_duckdb_runs_a_validation_ends_it(site, where):
     """Ctrl-C while DuckDB runs validate's SQL (DuckDB stops and raises a plain RuntimeError, Python sees no
     KeyboardInterrupt): the validation ends with exit code 130, not with a CSV reported as unreadable
     (and the other files still read) nor as an internal error."""
-    import signal
     import subprocess
     import sys
-    import time
 
     # one DuckDB thread: the main thread runs every task and looks for Ctrl-C between them (with more, it may
     # wait on a worker's endless task and never look)
@@ -612,27 +628,15 @@ def test_ctrl_c_while_duckdb_runs_a_validation_ends_it(site, where):
             "from bizenv import tables; tables.SAFE_CONFIG = {**tables.SAFE_CONFIG, 'threads': 1}\n"
             f"from bizenv.cli import main; sys.argv = ['bizenv', 'validate', '-p', {str(site / 'pkg')!r}]; main()")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(4)
-    for _ in range(12):  # again if the first one came before the query ran
-        proc.send_signal(signal.SIGINT)
-        try:
-            out, err = proc.communicate(timeout=10)
-            break
-        except subprocess.TimeoutExpired:
-            continue
-    else:
-        proc.kill()
-        raise AssertionError("Ctrl-C did not end the validation")
+    out, err = ctrl_c(proc, "the validation")
     assert proc.returncode == 130, (proc.returncode, out, err)
     assert "cannot be read" not in out and "internal error" not in err and "Traceback" not in err, (out, err)
 
 
 def test_ctrl_c_during_a_query_ends_with_one_line(site):
     """A real process and a real SIGINT: one line on standard error, exit code 130."""
-    import signal
     import subprocess
     import sys
-    import time
 
     from bizenv.build import build
     from bizenv.package import Package
@@ -641,16 +645,6 @@ def test_ctrl_c_during_a_query_ends_with_one_line(site):
     proc = subprocess.Popen([sys.executable, "-m", "bizenv", "query", "SELECT count(*) FROM range(10000000000000)",
                              "--timeout", "120", "-p", str(site / "pkg")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(4)
-    for _ in range(12):  # as a person would: Ctrl-C again if the first one came before the query ran
-        proc.send_signal(signal.SIGINT)
-        try:
-            out, err = proc.communicate(timeout=10)
-            break
-        except subprocess.TimeoutExpired:
-            continue
-    else:
-        proc.kill()
-        raise AssertionError("Ctrl-C did not end the query")
+    out, err = ctrl_c(proc, "the query")
     assert proc.returncode == 130, (proc.returncode, err)
     assert err.strip() == "bizenv: interrupted" and "Traceback" not in err, err
