@@ -507,3 +507,41 @@ def test_the_enum_of_a_boolean_field_allows_values_not_spellings(pkg, enum):
     sets = [e["kwargs"]["value_set"] for e in derive(package)["suites"]["documents"]
             if e["type"] == "expect_column_values_to_be_in_set" and e["kwargs"]["column"] == "merged_cells"]
     assert {v for v in cells if all(v in s for s in sets)} == ok
+
+
+# (field of documents, type given to it, enum, cells written into new rows, the cells the enum refuses)
+TYPED_ENUMS = {
+    "integer": ("year", [2019, 2020.0, "2021"], ["2019", "02020", "+2021", "2022", "abc", ""], ["2022"]),
+    "number": ("year", [1.5, "2e0", "NaN", 7], ["1.50", "15e-1", "2", "0.2e1", "NaN", "3", "7.0"], ["NaN", "3"]),
+    "year": ("year", [2020, "2021"], ["2020", "2021", "2022"], ["2022"]),
+    "date": ("issued_date", ["2020-01-05"], ["2020-01-05", "2020-01-06", "2020-02-30"], ["2020-01-06"]),
+}
+
+
+@pytest.mark.parametrize("ftype", sorted(TYPED_ENUMS))
+def test_the_enum_of_a_typed_field_allows_values_as_frictionless(pkg, ftype):
+    """The enum of an integer, number, year or date field allows values, not spellings, as Frictionless
+    reads it (02020 and +2021 are in enum [2020, 2021]; 1.50 is 1.5; a NaN is in no enum); a cell that
+    breaks its type is a type error only.  The compiled checks, Frictionless and the pandera schema
+    of `bizenv.read` report the same rows."""
+    from bizenv.frames import failures
+
+    name, enum, cells, refused = TYPED_ENUMS[ftype]
+    path = pkg / "schemas" / "documents.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    for f in schema["fields"]:
+        if f["name"] == name:
+            f["type"], f["constraints"] = ftype, {"enum": enum}
+    path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
+    docs = table(pkg, "documents")
+    docs.rows += [{**docs.rows[0], "document_id": f"extra{i}", name: v} for i, v in enumerate(cells)]
+    docs.save()
+    fast, reference = same_findings(pkg)
+    assert fast == reference
+    first = len(docs.rows) + 2 - len(cells)  # record numbers: the header is record 1
+    rows = {first + cells.index(v) for v in refused}
+    enum_rows = {f[2] for f in fast if f[0] == "constraint-error" and f[1] == "documents" and f[3] == name}
+    assert {r for r in enum_rows if r >= first} == rows
+    found = {r for kind, r, col, _ in failures(Package.open(pkg), "documents")
+             if kind == "constraint-error" and col == name and r >= first}
+    assert found == rows

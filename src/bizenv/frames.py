@@ -14,7 +14,7 @@ Schemas as a whole.  Foreign keys span tables, so they are checked by ``bizenv v
 from __future__ import annotations
 
 
-from .package import Package, boolean_enum, boolean_values
+from .package import Package, boolean_enum, boolean_values, enum_texts
 
 # what a non-empty cell must look like to be a valid value of its type, as the Table Schema writes it
 # (Frictionless, reading integers with Python's int(), also takes " 2", "２" and "1_000"; these are reported)
@@ -100,6 +100,15 @@ def _key_value(field: dict, s):
     return value.astype(object).where(valid, None)
 
 
+def _enum_values(field: dict) -> set:
+    """The values a typed field's enum allows, as :func:`_key_value` writes them (a NaN in the enum is
+    written with a row of its own, so it equals no cell's NaN)."""
+    import pandas as pd
+
+    texts = enum_texts(field)
+    return set(_key_value(field, pd.Series(texts, index=range(-1, -len(texts) - 1, -1), dtype="string")).dropna())
+
+
 def _key_ok(frame, fields: list[dict]):
     """False on a row whose key values (:func:`_key_value`) are all empty, or whose key an earlier row has."""
     import pandas as pd
@@ -126,6 +135,9 @@ def schema(pkg, table: str):
             checks.append(pa.Check(lambda s, f=f: _valid(f, s), error=f"type-error: type is \"{ftype}/default\""))
         if "enum" in c and ftype == "boolean":  # by value, as the compiled check and Frictionless
             checks.append(pa.Check(lambda s, f=f, allowed=boolean_enum(f): ~_valid(f, s) | _key_value(f, s).isin(allowed),
+                                   error=f'constraint-error: enum {c["enum"]}'))
+        elif "enum" in c and ftype in TYPE_PATTERNS:  # by value, as the compiled check and Frictionless: 02 is 2
+            checks.append(pa.Check(lambda s, f=f: ~_valid(f, s) | _key_value(f, s).isin(_enum_values(f)),
                                    error=f'constraint-error: enum {c["enum"]}'))
         elif "enum" in c:
             checks.append(pa.Check.isin([str(x) for x in c["enum"]], error=f'constraint-error: enum {c["enum"]}'))

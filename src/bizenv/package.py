@@ -39,6 +39,21 @@ def boolean_enum(field: dict) -> list[str]:
                    if isinstance(x, str) and x in true + false})
 
 
+def enum_texts(field: dict) -> list[str]:
+    """The values of a typed field's enum written as texts of its type, as Frictionless reads them: a JSON
+    number as written (2.0 as 2 for an integer), a JSON true, false or null as no value."""
+    out = []
+    for x in field.get("constraints", {}).get("enum", []):
+        if x is None or isinstance(x, bool) or not isinstance(x, (str, int, float)):
+            continue
+        if isinstance(x, float) and field.get("type") == "integer":
+            if not x.is_integer():
+                continue
+            x = int(x)
+        out.append(str(x))
+    return out
+
+
 class PackageError(Exception):
     """A problem with the package itself (unreadable descriptor, unsafe path): exit code 1."""
 

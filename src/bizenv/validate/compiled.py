@@ -17,8 +17,9 @@ on purpose in what a valid cell looks like: Frictionless reads an integer or a y
 Table Schema's forms are required here (ASCII digits with an optional sign, ``YYYY-MM-DD``), so such
 a cell is reported as a type error.  A boolean is one of its field's trueValues or falseValues, or of
 the Table Schema's defaults when it lists none (``true``, ``True``, ``TRUE``, ``1`` and ``false``,
-``False``, ``FALSE``, ``0``), as in Frictionless; its enum allows values, not spellings (``["true"]``
-takes ``TRUE`` too).
+``False``, ``FALSE``, ``0``), as in Frictionless.  The enum of a typed field allows values, not
+spellings, as Frictionless reads it: ``["true"]`` takes ``TRUE`` too, ``[2020]`` takes ``02020`` and
+``+2020``, ``[1.5]`` takes ``1.50``; a NaN is in no enum.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Callable
 
 from ..findings import Finding
 from ..frames import NUMBER_PARTS
-from ..package import Package, boolean_enum, boolean_values
+from ..package import Package, boolean_enum, boolean_values, enum_texts
 from ..tables import bind, read_raw, unordered
 from ..tables import quote_ident as q
 from ..tables import sql_literal as lit
@@ -119,6 +120,14 @@ def _cell_checks(pkg: Package, name: str, flagged: str | None = None) -> tuple[l
                 rowparts.append(f"{sel}, 'constraint-error', {note}",
                                 f"({value}) IS NOT NULL" + (f" AND ({value}) NOT IN ({', '.join(map(lit, allowed))})"
                                                              if allowed else ""))
+            elif ftype in TYPE_CHECK:  # by value, as Frictionless: 02 and +2 are the 2 of enum [2]
+                # the cell and each allowed value as key_value writes them (a NaN is written with 0 in the cell,
+                # -1 in the enum: it equals none; the file is being read, there is no _row yet)
+                value = key_value(f, row="0")
+                allowed = ", ".join(key_value(f, lit(x), "-1") for x in enum_texts(f))
+                rowparts.append(f"{sel}, 'constraint-error', {note}",
+                                f"({value}) IS NOT NULL AND NOT list_contains(list_filter(CAST([{allowed}] AS "
+                                f"VARCHAR[]), lambda x: x IS NOT NULL), {value})")
             else:
                 values = ", ".join(lit(str(x)) for x in c["enum"])
                 rowparts.append(f"{sel}, 'constraint-error', {note}",
@@ -142,13 +151,14 @@ def _cell_checks(pkg: Package, name: str, flagged: str | None = None) -> tuple[l
     return parts, conditions
 
 
-def key_value(field: dict) -> str:
+def key_value(field: dict, v: str | None = None, row: str = "_row") -> str:
     """SQL of a key field's value as Frictionless compares keys: text, NULL where the cell is empty or breaks
     its type (Frictionless reads such a cell as None, so it matches an empty one), and one spelling of each
     value of a typed field: an integer without a sign + or leading zeros (02, +2 and 2 are one integer, -0 is
     0, beyond BIGINT too), a number as its digits and exponent (1.0 and 1e0 are 1, -0 is 0; a NaN equals no
-    other value, as Python's Decimal NaN), a boolean as true or false.  Rows are ``_row``."""
-    v, ftype = q(field["name"]), field.get("type", "string")
+    other value, as Python's Decimal NaN), a boolean as true or false.  ``v`` is the cell (default: the
+    field's column) and ``row`` its row number (default: ``_row``; a NaN is written with it)."""
+    v, ftype = v or q(field["name"]), field.get("type", "string")
     if ftype == "boolean":
         true, false = (", ".join(lit(x) for x in values) for values in boolean_values(field))
         return f"CASE WHEN {v} IN ({true}) THEN 'true' WHEN {v} IN ({false}) THEN 'false' END"
@@ -169,7 +179,7 @@ def key_value(field: dict) -> str:
                     f"+ length({mantissa}) - length(rtrim({mantissa}, '0'))")
         finite = (f"CASE WHEN {mantissa} = '' THEN '0' ELSE (CASE WHEN {parts}.s = '-' THEN '-' ELSE '' END) "
                   f"|| rtrim({mantissa}, '0') || 'e' || coalesce(CAST({exponent} AS VARCHAR), {v}) END")
-        value = (f"CASE WHEN {v} IN ('NaN', 'nan') THEN 'NaN ' || _row WHEN {v} IN ('inf', 'INF') THEN 'inf' "
+        value = (f"CASE WHEN {v} IN ('NaN', 'nan') THEN 'NaN ' || {row} WHEN {v} IN ('inf', 'INF') THEN 'inf' "
                  f"WHEN {v} IN ('-inf', '-INF') THEN '-inf' ELSE {finite} END")
     else:  # a date or a year: a valid one is written as its value
         value = v
