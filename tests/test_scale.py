@@ -545,3 +545,54 @@ def test_the_enum_of_a_typed_field_allows_values_as_frictionless(pkg, ftype):
     found = {r for kind, r, col, _ in failures(Package.open(pkg), "documents")
              if kind == "constraint-error" and col == name and r >= first}
     assert found == rows
+
+
+# enum items that Frictionless reads as values though they are not written as the Table Schema writes a cell
+# (its value readers strip spaces and take Python's int() and Decimal() spellings; a year is any int from 0
+# to 9999, a JSON true and false too; a date is read with strptime), and enums that allow no value at all
+# (field of documents, type, enum, cells written into new rows, the cells the enum refuses)
+ENUM_ITEMS_READ_AS_VALUES = {
+    "integer-spellings": ("year", "integer", [" 2", "1_000", "+3", "04", "-0", "２"],
+                          ["2", "1000", "3", "4", "0", "5", "22"], ["5", "22"]),
+    "number-spellings": ("year", "number", [" 1.5", "Infinity", "1_0", "+2.50", -0.0, float("-inf"), 1e16],
+                         ["1.5", "inf", "10", "2.5", "0", "-INF", "1e16", "2", "INF0"], ["2"]),
+    "year-values": ("year", "year", [5, True, " 202", "+203"],
+                    ["0005", "0001", "0202", "0203", "0000", "2020"], ["0000", "2020"]),
+    "date-spellings": ("issued_date", "date", ["2020-1-5", "2021-02-3"],
+                       ["2020-01-05", "2021-02-03", "2020-01-06"], ["2020-01-06"]),
+    "integer-empty": ("year", "integer", [], ["2", "0", ""], ["2", "0"]),
+    "integer-none-valid": ("year", "integer", [2.5, None, [1], {"a": 1}, "x", True, float("inf")], ["2", "1", ""],
+                           ["2", "1"]),
+    "number-none-valid": ("year", "number", [None, False, "NaN", "abc", [1.5]], ["1.5", "0", "NaN"],
+                          ["1.5", "0", "NaN"]),
+    "year-none-valid": ("year", "year", [2020.0, 10000, -1, "20200", None], ["2020", "0000"], ["2020", "0000"]),
+    "date-none-valid": ("issued_date", "date", [20200105, "2020-02-30", None], ["2020-01-05"], ["2020-01-05"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ENUM_ITEMS_READ_AS_VALUES))
+def test_enum_items_are_read_as_frictionless_reads_them(pkg, case):
+    """An enum item is the value Frictionless reads from it (" 2", "+3", "04" and "1_000" are integers,
+    "Infinity" is inf, a year 5 is 0005), whatever the cells may look like; an enum that allows no
+    value refuses every valid cell.  The compiled checks, Frictionless and the pandera schema agree."""
+    from bizenv.frames import failures
+
+    name, ftype, enum, cells, refused = ENUM_ITEMS_READ_AS_VALUES[case]
+    path = pkg / "schemas" / "documents.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    for f in schema["fields"]:
+        if f["name"] == name:
+            f["type"], f["constraints"] = ftype, {"enum": enum}
+    path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
+    docs = table(pkg, "documents")
+    docs.rows += [{**docs.rows[0], "document_id": f"extra{i}", name: v} for i, v in enumerate(cells)]
+    docs.save()
+    fast, reference = same_findings(pkg)
+    first = len(docs.rows) + 2 - len(cells)
+    rows = {first + cells.index(v) for v in refused}
+    enum_rows = lambda found: {f[2] for f in found if f[0] == "constraint-error" and f[3] == name and f[2] >= first}  # noqa: E731
+    assert enum_rows(reference) == rows
+    assert fast == reference
+    found = {r for kind, r, col, _ in failures(Package.open(pkg), "documents")
+             if kind == "constraint-error" and col == name and r >= first}
+    assert found == rows

@@ -40,18 +40,62 @@ def boolean_enum(field: dict) -> list[str]:
 
 
 def enum_texts(field: dict) -> list[str]:
-    """The values of a typed field's enum written as texts of its type, as Frictionless reads them: a JSON
-    number as written (2.0 as 2 for an integer), a JSON true, false or null as no value."""
-    out = []
-    for x in field.get("constraints", {}).get("enum", []):
-        if x is None or isinstance(x, bool) or not isinstance(x, (str, int, float)):
-            continue
-        if isinstance(x, float) and field.get("type") == "integer":
-            if not x.is_integer():
-                continue
-            x = int(x)
-        out.append(str(x))
-    return out
+    """The values of a typed field's enum, each read as Frictionless reads an enum item (with the field's
+    value reader) and written as the Table Schema writes a cell of that value; an item it reads as no
+    value allows nothing.  An integer item may be a JSON integer, a float such as 2.0 or a text Python's
+    ``int()`` reads (`` 2``, ``+3``, ``04``, ``1_000``); a number one a JSON number or a text ``Decimal()``
+    reads (``Infinity``, `` 1.5``), a NaN being equal to nothing; a year any JSON integer (true and false
+    included, as 1 and 0) or text of 4 characters ``int()`` reads, from 0 to 9999, written with 4 digits;
+    a date a text ``strptime`` reads with ``%Y-%m-%d`` (``2020-1-5``).  A JSON true, false (but for a
+    year) or null, a list or an object is no value."""
+    return [t for t in (_enum_text(x, field.get("type")) for x in field.get("constraints", {}).get("enum", []))
+            if t is not None]
+
+
+def _enum_text(x, ftype: str | None) -> str | None:
+    """One enum item as :func:`enum_texts` writes it, or None."""
+    if ftype == "integer":
+        if isinstance(x, str):
+            try:
+                return str(int(x.strip()))
+            except ValueError:
+                return None
+        if isinstance(x, bool):
+            return None
+        if isinstance(x, int) or isinstance(x, float) and x.is_integer():
+            return str(int(x))
+        return None
+    if ftype == "number":
+        from decimal import Decimal, InvalidOperation
+
+        if isinstance(x, bool) or not isinstance(x, (str, int, float)):
+            return None
+        try:
+            value = Decimal(x.strip() if isinstance(x, str) else str(x) if isinstance(x, float) else x)
+        except (InvalidOperation, ValueError):
+            return None
+        if value.is_nan():
+            return None
+        sign = "-" if value.is_signed() else ""
+        if value.is_infinite():
+            return sign + "inf"
+        _, digits, exponent = value.as_tuple()
+        return f"{sign}{''.join(map(str, digits))}e{exponent}"
+    if ftype == "year":
+        if isinstance(x, str) and len(x) == 4:
+            try:
+                x = int(x)
+            except ValueError:
+                return None
+        return f"{x:04d}" if isinstance(x, int) and 0 <= x <= 9999 else None
+    if ftype == "date":
+        import datetime as dt
+
+        try:
+            return dt.datetime.strptime(x, "%Y-%m-%d").date().isoformat() if isinstance(x, str) else None
+        except ValueError:
+            return None
+    return str(x) if isinstance(x, (str, int, float)) and not isinstance(x, bool) else None
 
 
 class PackageError(Exception):

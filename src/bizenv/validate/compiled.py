@@ -19,7 +19,9 @@ a cell is reported as a type error.  A boolean is one of its field's trueValues 
 the Table Schema's defaults when it lists none (``true``, ``True``, ``TRUE``, ``1`` and ``false``,
 ``False``, ``FALSE``, ``0``), as in Frictionless.  The enum of a typed field allows values, not
 spellings, as Frictionless reads it: ``["true"]`` takes ``TRUE`` too, ``[2020]`` takes ``02020`` and
-``+2020``, ``[1.5]`` takes ``1.50``; a NaN is in no enum.
+``+2020``, ``[1.5]`` takes ``1.50``; a NaN is in no enum.  The enum items are read as Frictionless
+reads them (``[" 2"]`` allows ``2``, a year ``[5]`` allows ``0005``): only the cells must have the
+Table Schema's forms.
 """
 
 from __future__ import annotations
