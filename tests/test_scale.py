@@ -596,3 +596,30 @@ def test_enum_items_are_read_as_frictionless_reads_them(pkg, case):
     found = {r for kind, r, col, _ in failures(Package.open(pkg), "documents")
              if kind == "constraint-error" and col == name and r >= first}
     assert found == rows
+
+
+@pytest.mark.xfail(strict=True, reason="minimum/maximum compare integers beyond BIGINT as no value (compiled: "
+                                       "TRY_CAST to BIGINT) or as -2**63 (pandera: Int64 overflow)")
+@pytest.mark.parametrize("bound", [{"maximum": 100}, {"minimum": -3}])
+def test_minimum_and_maximum_of_integers_beyond_bigint_as_frictionless(pkg, bound):
+    """An integer beyond BIGINT is above a maximum of 100 and not below a minimum of -3, as Frictionless
+    compares Python ints: the compiled checks and the pandera schema report the same rows."""
+    from bizenv.frames import failures
+
+    cells = ["99999999999999999999", "-99999999999999999999", "5"]
+    path = pkg / "schemas" / "documents.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    for f in schema["fields"]:
+        if f["name"] == "year":
+            f["type"], f["constraints"] = "integer", bound
+    path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
+    docs = table(pkg, "documents")
+    docs.rows += [{**docs.rows[0], "document_id": f"extra{i}", "year": v} for i, v in enumerate(cells)]
+    docs.save()
+    fast, reference = same_findings(pkg)
+    first = len(docs.rows) + 2 - len(cells)
+    ref = {f[2] for f in reference if f[0] == "constraint-error" and f[3] == "year" and f[2] >= first}
+    assert ref == {first + (0 if "maximum" in bound else 1)}
+    found = {r for kind, r, col, _ in failures(Package.open(pkg), "documents")
+             if kind == "constraint-error" and col == "year" and r >= first}
+    assert fast == reference and found == ref
