@@ -43,6 +43,16 @@ def _valid(field: dict, s):
     return ok
 
 
+def _fits_int64(s):
+    """True where the integer text ``s`` holds a value an Int64 can hold (at most 9223372036854775807, at
+    least -9223372036854775808); compared as texts of digits, so that no value is rounded."""
+    digits = s.str.lstrip("+-").str.lstrip("0")
+    n, negative = digits.str.len(), s.str.startswith("-").fillna(False).astype(bool)
+    top = digits.where(~negative, None) <= "9223372036854775807"
+    bottom = digits.where(negative, None) <= "9223372036854775808"
+    return ((n < 19) | ((n == 19) & top.fillna(False) | (n == 19) & bottom.fillna(False))).fillna(False).astype(bool)
+
+
 def _typed(field: dict, s):
     """The text column in its Table Schema type (values that are not of the type become missing)."""
     import pandas as pd
@@ -55,8 +65,8 @@ def _typed(field: dict, s):
         return s.isin(boolean_values(field)[0]).astype("boolean").mask(s.isna())
     if ftype == "date":
         return pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
-    if ftype in ("integer", "year"):
-        return pd.to_numeric(s, errors="coerce").astype("Int64")
+    if ftype in ("integer", "year"):  # missing beyond Int64 (as the typed tables: NULL beyond BIGINT)
+        return pd.to_numeric(s.where(_fits_int64(s)), errors="coerce").astype("Int64")
     if ftype == "number":
         return pd.to_numeric(s.replace({"INF": "inf", "-INF": "-inf"}), errors="coerce").astype("Float64")
     return s.astype("string")
@@ -154,7 +164,12 @@ def schema(pkg, table: str):
 
                     typed = _typed(f, s)
                     limit = pd.Timestamp(bound) if f.get("type") == "date" else bound
-                    return ~getattr(typed, op)(limit).fillna(False).astype(bool)
+                    out = getattr(typed, op)(limit).fillna(False).astype(bool)
+                    if f.get("type") == "integer":  # beyond Int64: above any maximum, or below any minimum
+                        beyond = _valid(f, s) & s.notna() & ~_fits_int64(s)
+                        negative = s.str.startswith("-").fillna(False).astype(bool)
+                        out |= beyond & (negative if op == "lt" else ~negative)
+                    return ~out
 
                 checks.append(pa.Check(out_of_range, error=f"constraint-error: {key} {bound}"))
         if c.get("unique"):  # compared by value, as the keys; an empty or broken cell repeats nothing

@@ -62,6 +62,15 @@ def bound_literal(value, ftype: str) -> str:
     return repr(int(value)) if isinstance(value, int) else repr(float(value))
 
 
+def outside(v: str, ftype: str, typed: str, op: str, bound: str) -> str:
+    """SQL true where the valid cell ``v`` (``typed``: its typed value) is ``op`` (< or >) ``bound``; an integer
+    is compared exactly to 38 digits (HUGEINT) and beyond them as a DOUBLE, as Frictionless compares
+    Python ints (a BIGINT would leave a longer one out)."""
+    if ftype == "integer":
+        return f"coalesce(TRY_CAST({v} AS HUGEINT) {op} {bound}, TRY_CAST({v} AS DOUBLE) {op} {bound})"
+    return f"{typed} {op} {bound}"
+
+
 def _raw(con, pkg: Package, name: str) -> Finding | None:
     """Read the file (:func:`~bizenv.tables.read_raw`) with the cell checks and the rules on a row's own
     text computed in the same pass, while the text is in memory; False if DuckDB cannot read it."""
@@ -143,7 +152,7 @@ def _cell_checks(pkg: Package, name: str, flagged: str | None = None) -> tuple[l
             if key in c and ftype in CAST:
                 note = lit(f'constraint "{key}" is "{c[key]}"')
                 rowparts.append(f"{sel}, 'constraint-error', {note}",
-                             f"{valid} AND {typed} {op} {bound_literal(c[key], ftype)}")
+                             f"{valid} AND {outside(v, ftype, typed, op, bound_literal(c[key], ftype))}")
         # unique, as Frictionless: compared by value (an empty or broken cell repeats nothing), naming the
         # nearest earlier row
         if c.get("unique"):
