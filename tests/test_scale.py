@@ -509,49 +509,18 @@ def test_the_enum_of_a_boolean_field_allows_values_not_spellings(pkg, enum):
     assert {v for v in cells if all(v in s for s in sets)} == ok
 
 
-# (field of documents, type given to it, enum, cells written into new rows, the cells the enum refuses)
-TYPED_ENUMS = {
-    "integer": ("year", [2019, 2020.0, "2021"], ["2019", "02020", "+2021", "2022", "abc", ""], ["2022"]),
-    "number": ("year", [1.5, "2e0", "NaN", 7], ["1.50", "15e-1", "2", "0.2e1", "NaN", "3", "7.0"], ["NaN", "3"]),
-    "year": ("year", [2020, "2021"], ["2020", "2021", "2022"], ["2022"]),
-    "date": ("issued_date", ["2020-01-05"], ["2020-01-05", "2020-01-06", "2020-02-30"], ["2020-01-06"]),
-}
-
-
-@pytest.mark.parametrize("ftype", sorted(TYPED_ENUMS))
-def test_the_enum_of_a_typed_field_allows_values_as_frictionless(pkg, ftype):
-    """The enum of an integer, number, year or date field allows values, not spellings, as Frictionless
-    reads it (02020 and +2021 are in enum [2020, 2021]; 1.50 is 1.5; a NaN is in no enum); a cell that
-    breaks its type is a type error only.  The compiled checks, Frictionless and the pandera schema
-    of `bizenv.read` report the same rows."""
-    from bizenv.frames import failures
-
-    name, enum, cells, refused = TYPED_ENUMS[ftype]
-    path = pkg / "schemas" / "documents.json"
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    for f in schema["fields"]:
-        if f["name"] == name:
-            f["type"], f["constraints"] = ftype, {"enum": enum}
-    path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
-    docs = table(pkg, "documents")
-    docs.rows += [{**docs.rows[0], "document_id": f"extra{i}", name: v} for i, v in enumerate(cells)]
-    docs.save()
-    fast, reference = same_findings(pkg)
-    assert fast == reference
-    first = len(docs.rows) + 2 - len(cells)  # record numbers: the header is record 1
-    rows = {first + cells.index(v) for v in refused}
-    enum_rows = {f[2] for f in fast if f[0] == "constraint-error" and f[1] == "documents" and f[3] == name}
-    assert {r for r in enum_rows if r >= first} == rows
-    found = {r for kind, r, col, _ in failures(Package.open(pkg), "documents")
-             if kind == "constraint-error" and col == name and r >= first}
-    assert found == rows
-
-
 # enum items that Frictionless reads as values though they are not written as the Table Schema writes a cell
 # (its value readers strip spaces and take Python's int() and Decimal() spellings; a year is any int from 0
 # to 9999, a JSON true and false too; a date is read with strptime), and enums that allow no value at all
 # (field of documents, type, enum, cells written into new rows, the cells the enum refuses)
 ENUM_ITEMS_READ_AS_VALUES = {
+    # the values of an enum, not their spellings: 02020 and +2021 are in [2020, 2021], 1.50 is 1.5, a NaN is
+    # in no enum, and a cell that breaks its type is a type error only
+    "integer": ("year", "integer", [2019, 2020.0, "2021"], ["2019", "02020", "+2021", "2022", "abc", ""], ["2022"]),
+    "number": ("year", "number", [1.5, "2e0", "NaN", 7], ["1.50", "15e-1", "2", "0.2e1", "NaN", "3", "7.0"],
+               ["NaN", "3"]),
+    "year": ("year", "year", [2020, "2021"], ["2020", "2021", "2022"], ["2022"]),
+    "date": ("issued_date", "date", ["2020-01-05"], ["2020-01-05", "2020-01-06", "2020-02-30"], ["2020-01-06"]),
     "integer-spellings": ("year", "integer", [" 2", "1_000", "+3", "04", "-0", "２"],
                           ["2", "1000", "3", "4", "0", "5", "22"], ["5", "22"]),
     "number-spellings": ("year", "number", [" 1.5", "Infinity", "1_0", "+2.50", -0.0, float("-inf"), 1e16],
@@ -570,25 +539,31 @@ ENUM_ITEMS_READ_AS_VALUES = {
 }
 
 
+def typed_documents(pkg, name: str, ftype: str, constraints: dict, cells: list[str]) -> int:
+    """Give the field ``name`` of documents the type ``ftype`` and ``constraints`` only, and add a row per
+    cell (a copy of the first row with that cell); the record number of the first added row."""
+    path = pkg / "schemas" / "documents.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    for f in schema["fields"]:
+        if f["name"] == name:
+            f["type"], f["constraints"] = ftype, constraints
+    path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
+    docs = table(pkg, "documents")
+    docs.rows += [{**docs.rows[0], "document_id": f"extra{i}", name: v} for i, v in enumerate(cells)]
+    docs.save()
+    return len(docs.rows) + 2 - len(cells)  # record numbers: the header is record 1
+
+
 @pytest.mark.parametrize("case", sorted(ENUM_ITEMS_READ_AS_VALUES))
 def test_enum_items_are_read_as_frictionless_reads_them(pkg, case):
-    """An enum item is the value Frictionless reads from it (" 2", "+3", "04" and "1_000" are integers,
+    """The enum of a typed field allows values, not spellings.  An enum item is the value Frictionless reads from it (" 2", "+3", "04" and "1_000" are integers,
     "Infinity" is inf, a year 5 is 0005), whatever the cells may look like; an enum that allows no
     value refuses every valid cell.  The compiled checks, Frictionless and the pandera schema agree."""
     from bizenv.frames import failures
 
     name, ftype, enum, cells, refused = ENUM_ITEMS_READ_AS_VALUES[case]
-    path = pkg / "schemas" / "documents.json"
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    for f in schema["fields"]:
-        if f["name"] == name:
-            f["type"], f["constraints"] = ftype, {"enum": enum}
-    path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
-    docs = table(pkg, "documents")
-    docs.rows += [{**docs.rows[0], "document_id": f"extra{i}", name: v} for i, v in enumerate(cells)]
-    docs.save()
+    first = typed_documents(pkg, name, ftype, {"enum": enum}, cells)
     fast, reference = same_findings(pkg)
-    first = len(docs.rows) + 2 - len(cells)
     rows = {first + cells.index(v) for v in refused}
     enum_rows = lambda found: {f[2] for f in found if f[0] == "constraint-error" and f[3] == name and f[2] >= first}  # noqa: E731
     assert enum_rows(reference) == rows
@@ -605,17 +580,8 @@ def test_minimum_and_maximum_of_integers_beyond_bigint_as_frictionless(pkg, boun
     from bizenv.frames import failures
 
     cells = ["99999999999999999999", "-99999999999999999999", "5"]
-    path = pkg / "schemas" / "documents.json"
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    for f in schema["fields"]:
-        if f["name"] == "year":
-            f["type"], f["constraints"] = "integer", bound
-    path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
-    docs = table(pkg, "documents")
-    docs.rows += [{**docs.rows[0], "document_id": f"extra{i}", "year": v} for i, v in enumerate(cells)]
-    docs.save()
+    first = typed_documents(pkg, "year", "integer", bound, cells)
     fast, reference = same_findings(pkg)
-    first = len(docs.rows) + 2 - len(cells)
     ref = {f[2] for f in reference if f[0] == "constraint-error" and f[3] == "year" and f[2] >= first}
     assert ref == {first + (0 if "maximum" in bound else 1)}
     found = {r for kind, r, col, _ in failures(Package.open(pkg), "documents")
