@@ -15,9 +15,9 @@ are all empty or broken is reported, and a repeat names the nearest earlier row.
 on purpose in what a valid cell looks like: Frictionless reads an integer or a year with Python's
 ``int()`` (which takes `` 2``, ``２``, ``1_000``), a number with ``Decimal()`` (``Infinity``, ``+inf``)
 and a date with ``strptime`` (``2020-1-05``); the Table Schema's forms are required here (ASCII digits
-with an optional sign, ``YYYY-MM-DD``, ``NaN``, ``INF`` and ``-INF`` in either case), so such a cell is reported as a type
-error.  A boolean is one of its field's trueValues or falseValues, or of
-the Table Schema's defaults when it lists none (``true``, ``True``, ``TRUE``, ``1`` and ``false``,
+with an optional sign, ``YYYY-MM-DD``, ``NaN``, ``INF`` and ``-INF`` in either case), so such a cell
+is reported as a type error.  A boolean is one of its field's trueValues or falseValues, or of the
+Table Schema's defaults when it lists none (``true``, ``True``, ``TRUE``, ``1`` and ``false``,
 ``False``, ``FALSE``, ``0``), as in Frictionless.  The enum of a typed field allows values, not
 spellings, as Frictionless reads it: ``["true"]`` takes ``TRUE`` too, ``[2020]`` takes ``02020`` and
 ``+2020``, ``[1.5]`` takes ``1.50``; a NaN is in no enum.  The enum items are read as Frictionless
