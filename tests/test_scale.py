@@ -604,3 +604,66 @@ def test_read_gives_an_integer_beyond_int64_as_missing_never_a_wrong_number(pkg)
     got = read("documents", Package.open(pkg), validate=False)["year"].iloc[-len(cells):]
     assert [None if pd.isna(v) else int(v) for v in got] == [
         9223372036854775807, -9223372036854775808, None, None, None, 9223372036854775807, 9007199254740993, -5]
+
+
+BEYOND = ["9223372036854775807", "9223372036854775808", "-9223372036854775809", "99999999999999999999",
+          "-99999999999999999999", "99999999999999999999999999999999999999", "170141183460469231731687303715884105727",
+          "170141183460469231731687303715884105728", "-170141183460469231731687303715884105729", "1" + "0" * 399,
+          "-1" + "0" * 399, "+0009223372036854775808", "5"]
+
+
+@pytest.mark.parametrize("bound", [{"maximum": 10**20}, {"minimum": -10**20}, {"minimum": 10**20},
+                                   {"maximum": 1e30, "minimum": -1e30}, {"maximum": 2**127 - 1}, {"maximum": 10**39},
+                                   {"maximum": 100.0}, {"minimum": -3.0, "maximum": 2**63}],
+                         ids=lambda b: ",".join(f"{k}={v!r}" for k, v in b.items()))
+def test_large_and_float_bounds_of_an_integer_field_as_frictionless(pkg, bound):
+    """Bounds beyond BIGINT or HUGEINT, or written as floats, bound an integer field exactly as Frictionless
+    compares Python ints (a whole float bound is the int it is): 10**20 is not above a maximum of 10**20,
+    2**127 is above 2**127 - 1 (a DOUBLE rounds them equal), a maximum of 100.0 compares a 38-digit cell
+    (as a DECIMAL it fails); the compiled checks and the pandera schema report the same rows."""
+    from bizenv.frames import failures
+
+    path = pkg / "schemas" / "documents.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    for f in schema["fields"]:
+        if f["name"] == "year":
+            f["type"], f["constraints"] = "integer", bound
+    path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
+    docs = table(pkg, "documents")
+    docs.rows += [{**docs.rows[0], "document_id": f"extra{i}", "year": v} for i, v in enumerate(BEYOND)]
+    docs.save()
+    fast, reference = same_findings(pkg)
+    first = len(docs.rows) + 2 - len(BEYOND)
+    ref = {f[2] for f in reference if f[0] == "constraint-error" and f[3] == "year" and f[2] >= first}
+    found = {r for kind, r, col, _ in failures(Package.open(pkg), "documents")
+             if kind == "constraint-error" and col == "year" and r >= first}
+    assert ref and fast == reference and found == ref
+
+
+@pytest.mark.parametrize("bound, refused", [({"minimum": 2.5}, {"2", "-2", "-3", "-99999999999999999999", "-" + "9" * 38}),
+                                            ({"maximum": -2.5}, {"2", "3", "-2", "5", "99999999999999999999", "9" * 38})])
+def test_a_bound_that_is_not_whole_bounds_an_integer_field_by_value(pkg, bound, refused):
+    """A minimum of 2.5 refuses 2 and takes 3, a maximum of -2.5 refuses -2 and takes -3, at any length (a
+    38-digit cell too: compared with the bound as a DECIMAL it fails the whole query), in the compiled checks
+    and the pandera schema alike (Frictionless reads such a bound as no integer and fails)."""
+    from bizenv.frames import failures
+    from bizenv.validate import compiled
+
+    cells = ["2", "3", "-2", "-3", "5", "99999999999999999999", "-99999999999999999999", "9" * 38, "-" + "9" * 38]
+    path = pkg / "schemas" / "documents.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    for f in schema["fields"]:
+        if f["name"] == "year":
+            f["type"], f["constraints"] = "integer", bound
+    path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
+    docs = table(pkg, "documents")
+    docs.rows += [{**docs.rows[0], "document_id": f"extra{i}", "year": v} for i, v in enumerate(cells)]
+    docs.save()
+    first = len(docs.rows) + 2 - len(cells)
+    want = {first + i for i, v in enumerate(cells) if v in refused}
+    fast, fallback = compiled.check(Package.open(pkg))
+    assert fallback == []
+    got = {f.row for f in fast if f.rule == "constraint-error" and f.column == "year" and f.row >= first}
+    found = {r for kind, r, col, _ in failures(Package.open(pkg), "documents")
+             if kind == "constraint-error" and col == "year" and r >= first}
+    assert got == found == want

@@ -53,6 +53,28 @@ def _fits_int64(s):
     return ((n < 19) | ((n == 19) & top.fillna(False) | (n == 19) & bottom.fillna(False))).fillna(False).astype(bool)
 
 
+def _beyond_integer(s, op: str, bound) -> "pd.Series":
+    """True where the integer text ``s`` is below (``op`` "lt") or above ("gt") ``bound``, exactly at any length:
+    compared by sign, then number of digits, then digits (an Int64 would leave a longer value out, a float
+    round it).  A bound that is not whole bounds as the integer next to it inside the range (an integer is
+    below 2.5 where it is below 3), a whole float as the int it is, as Frictionless reads it."""
+    import math
+
+    if not isinstance(bound, int):
+        bound = math.ceil(bound) if op == "lt" else math.floor(bound)
+    digits = s.str.lstrip("+-").str.lstrip("0").fillna("")
+    negative = s.str.startswith("-").fillna(False).astype(bool) & (digits != "")
+    b = str(abs(bound)).lstrip("0")
+    n = digits.str.len()
+    longer = (n > len(b)) | ((n == len(b)) & (digits > b))  # |cell| > |bound|
+    shorter = (n < len(b)) | ((n == len(b)) & (digits < b))  # |cell| < |bound|
+    if op == "gt":
+        out = (~negative & longer) if bound >= 0 else (~negative | shorter)
+    else:
+        out = (negative | shorter) if bound >= 0 else (negative & longer)
+    return out.fillna(False).astype(bool)
+
+
 def _typed(field: dict, s):
     """The text column in its Table Schema type (values that are not of the type become missing)."""
     import pandas as pd
@@ -162,14 +184,11 @@ def schema(pkg, table: str):
                 def out_of_range(s, f=f, op=op, bound=bound):
                     import pandas as pd
 
+                    if f.get("type") == "integer":  # exactly, at any length (as Frictionless: Python ints)
+                        return ~(_valid(f, s) & s.notna() & _beyond_integer(s, op, bound))
                     typed = _typed(f, s)
                     limit = pd.Timestamp(bound) if f.get("type") == "date" else bound
-                    out = getattr(typed, op)(limit).fillna(False).astype(bool)
-                    if f.get("type") == "integer":  # beyond Int64: above any maximum, or below any minimum
-                        beyond = _valid(f, s) & s.notna() & ~_fits_int64(s)
-                        negative = s.str.startswith("-").fillna(False).astype(bool)
-                        out |= beyond & (negative if op == "lt" else ~negative)
-                    return ~out
+                    return ~getattr(typed, op)(limit).fillna(False).astype(bool)
 
                 checks.append(pa.Check(out_of_range, error=f"constraint-error: {key} {bound}"))
         if c.get("unique"):  # compared by value, as the keys; an empty or broken cell repeats nothing

@@ -63,13 +63,30 @@ def bound_literal(value, ftype: str) -> str:
     return repr(int(value)) if isinstance(value, int) else repr(float(value))
 
 
-def outside(v: str, ftype: str, typed: str, op: str, bound: str) -> str:
-    """SQL true where the valid cell ``v`` (``typed``: its typed value) is ``op`` (< or >) ``bound``; an integer
-    is compared exactly to 38 digits (HUGEINT) and beyond them as a DOUBLE, as Frictionless compares
-    Python ints (a BIGINT would leave a longer one out)."""
-    if ftype == "integer":
-        return f"coalesce(TRY_CAST({v} AS HUGEINT) {op} {bound}, TRY_CAST({v} AS DOUBLE) {op} {bound})"
-    return f"{typed} {op} {bound}"
+def integer_bound(value, op: str) -> int:
+    """A minimum (``op`` <) or maximum (``op`` >) of an integer field as the integer that bounds the same cells
+    exactly: Frictionless reads a whole bound (``100.0``, ``1e30``) as the int it is; an integer is below
+    ``2.5`` where it is below 3 and above it where it is above 2."""
+    import math
+
+    if isinstance(value, int):
+        return value
+    return math.ceil(value) if op == "<" else math.floor(value)
+
+
+def outside(v: str, ftype: str, typed: str, op: str, value) -> str:
+    """SQL true where the valid cell ``v`` (``typed``: its typed value) is ``op`` (< or >) the minimum or maximum
+    ``value``; an integer is compared exactly at any length, as Frictionless compares Python ints: as a
+    BIGINT where the bound and the cell fit one, a longer cell by its sign (it is beyond any such bound), and
+    against a bound beyond BIGINT as a BIGNUM (a HUGEINT or DOUBLE would round a longer one, and a HUGEINT
+    compared with a decimal bound fails)."""
+    if ftype != "integer":
+        return f"{typed} {op} {bound_literal(value, ftype)}"
+    bound = integer_bound(value, op)
+    if -2**63 <= bound < 2**63:  # the cells that do not fit a BIGINT are beyond it, on their sign's side
+        beyond = f"{'' if op == '<' else 'NOT '}starts_with({v}, '-')"
+        return f"coalesce({typed} {op} {bound}, {beyond})"
+    return f"TRY_CAST({v} AS BIGNUM) {op} CAST({lit(str(bound))} AS BIGNUM)"
 
 
 def _raw(con, pkg: Package, name: str) -> Finding | None:
@@ -153,7 +170,7 @@ def _cell_checks(pkg: Package, name: str, flagged: str | None = None) -> tuple[l
             if key in c and ftype in CAST:
                 note = lit(f'constraint "{key}" is "{c[key]}"')
                 rowparts.append(f"{sel}, 'constraint-error', {note}",
-                             f"{valid} AND {outside(v, ftype, typed, op, bound_literal(c[key], ftype))}")
+                             f"{valid} AND {outside(v, ftype, typed, op, c[key])}")
         # unique, as Frictionless: compared by value (an empty or broken cell repeats nothing), naming the
         # nearest earlier row
         if c.get("unique"):
