@@ -648,3 +648,20 @@ def test_ctrl_c_during_a_query_ends_with_one_line(site):
     out, err = ctrl_c(proc, "the query")
     assert proc.returncode == 130, (proc.returncode, err)
     assert err.strip() == "bizenv: interrupted" and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("ftype,bound,expected", [("integer", 2.5, "a whole number"), ("year", 10000, "0 to 9999"),
+                                                   ("year", 2000.5, "0 to 9999"), ("integer", 2.0, None),
+                                                   ("year", 2000.0, "0 to 9999"), ("year", 2000, None)])
+def test_a_bound_an_integer_or_a_year_cannot_have_is_a_schema_finding(site, ftype, bound, expected):
+    """Frictionless reads the minimum of an integer as an int (100.0 is 100; it stops on 2.5) and a year's
+    only as an int from 0 to 9999: another bound is reported in the schema, with the field."""
+    edit_schema(site, "tasks", lambda s: field(s, "seq").update(type=ftype, constraints={"minimum": bound}))
+    result = run_cli(["validate", "--format", "json", "-p", str(site / "pkg")], site)
+    report = json.loads(result.stdout)
+    errors = [f for f in report["findings"] if f["rule"] == "schema-error"]
+    if expected is None:
+        assert errors == [], errors
+        return
+    [f] = errors
+    assert (f["file"], f["column"]) == ("schemas/tasks.json", "seq") and expected in f["message"], f

@@ -143,6 +143,13 @@ def _check_constraints(f: dict, name: str, ftype: str, file: str, table: str, pr
         if ftype in NUMERIC:
             ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
                 and abs(value) < 1e300
+            # Frictionless reads the bound of an integer as an int (100.0 is 100; it stops on 2.5), and a year's
+            # only as written as an int from 0 to 9999
+            if ok and ftype in ("integer", "year") and not (
+                    value == int(value) if ftype == "integer" else isinstance(value, int) and 0 <= value <= 9999):
+                kind = "a whole number" if ftype == "integer" else "a whole number from 0 to 9999, written without a point"
+                problem(f'field "{name}": constraint "{key}" must be {kind}, not {value!r}', file, name, table)
+                continue
         elif ftype == "date":
             ok = isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None and _iso(value)
         else:
