@@ -623,17 +623,8 @@ def test_large_and_float_bounds_of_an_integer_field_as_frictionless(pkg, bound):
     (as a DECIMAL it fails); the compiled checks and the pandera schema report the same rows."""
     from bizenv.frames import failures
 
-    path = pkg / "schemas" / "documents.json"
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    for f in schema["fields"]:
-        if f["name"] == "year":
-            f["type"], f["constraints"] = "integer", bound
-    path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
-    docs = table(pkg, "documents")
-    docs.rows += [{**docs.rows[0], "document_id": f"extra{i}", "year": v} for i, v in enumerate(BEYOND)]
-    docs.save()
+    first = typed_documents(pkg, "year", "integer", bound, BEYOND)
     fast, reference = same_findings(pkg)
-    first = len(docs.rows) + 2 - len(BEYOND)
     ref = {f[2] for f in reference if f[0] == "constraint-error" and f[3] == "year" and f[2] >= first}
     found = {r for kind, r, col, _ in failures(Package.open(pkg), "documents")
              if kind == "constraint-error" and col == "year" and r >= first}
@@ -650,16 +641,7 @@ def test_a_bound_that_is_not_whole_bounds_an_integer_field_by_value(pkg, bound, 
     from bizenv.validate import compiled
 
     cells = ["2", "3", "-2", "-3", "5", "99999999999999999999", "-99999999999999999999", "9" * 38, "-" + "9" * 38]
-    path = pkg / "schemas" / "documents.json"
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    for f in schema["fields"]:
-        if f["name"] == "year":
-            f["type"], f["constraints"] = "integer", bound
-    path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
-    docs = table(pkg, "documents")
-    docs.rows += [{**docs.rows[0], "document_id": f"extra{i}", "year": v} for i, v in enumerate(cells)]
-    docs.save()
-    first = len(docs.rows) + 2 - len(cells)
+    first = typed_documents(pkg, "year", "integer", bound, cells)
     want = {first + i for i, v in enumerate(cells) if v in refused}
     fast, fallback = compiled.check(Package.open(pkg))
     assert fallback == []
