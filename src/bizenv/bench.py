@@ -358,7 +358,6 @@ class Spill:
 
     def __init__(self, every: float = 0.05, also: list[Path] = ()):
         self.every, self.peak, self.also = every, 0, list(also)
-        self.held: dict = {}
 
     def __enter__(self):
         import tempfile

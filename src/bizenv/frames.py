@@ -14,7 +14,7 @@ Schemas as a whole.  Foreign keys span tables, so they are checked by ``bizenv v
 from __future__ import annotations
 
 
-from .package import Package, boolean_enum, boolean_values, enum_texts
+from .package import Package, boolean_enum, boolean_values, enum_texts, integer_bound
 
 # what a non-empty cell must look like to be a valid value of its type, as the Table Schema writes it
 # (Frictionless, reading integers with Python's int(), also takes " 2", "２" and "1_000"; these are reported)
@@ -48,20 +48,17 @@ def _fits_int64(s):
     least -9223372036854775808); compared as texts of digits, so that no value is rounded."""
     digits = s.str.lstrip("+-").str.lstrip("0")
     n, negative = digits.str.len(), s.str.startswith("-").fillna(False).astype(bool)
-    top = digits.where(~negative, None) <= "9223372036854775807"
-    bottom = digits.where(negative, None) <= "9223372036854775808"
-    return ((n < 19) | ((n == 19) & top.fillna(False) | (n == 19) & bottom.fillna(False))).fillna(False).astype(bool)
+    top = (digits <= "9223372036854775807").fillna(False).astype(bool)
+    bottom = (digits <= "9223372036854775808").fillna(False).astype(bool)
+    short, nineteen = ((n < 19).fillna(False).astype(bool), (n == 19).fillna(False).astype(bool))
+    return short | nineteen & (top & ~negative | bottom & negative)
 
 
 def _beyond_integer(s, op: str, bound) -> "pd.Series":
     """True where the integer text ``s`` is below (``op`` "lt") or above ("gt") ``bound``, exactly at any length:
     compared by sign, then number of digits, then digits (an Int64 would leave a longer value out, a float
-    round it).  A bound that is not whole bounds as the integer next to it inside the range (an integer is
-    below 2.5 where it is below 3), a whole float as the int it is, as Frictionless reads it."""
-    import math
-
-    if not isinstance(bound, int):
-        bound = math.ceil(bound) if op == "lt" else math.floor(bound)
+    round it); the bound as :func:`~bizenv.package.integer_bound` reads it."""
+    bound = integer_bound(bound, minimum=op == "lt")
     digits = s.str.lstrip("+-").str.lstrip("0").fillna("")
     negative = s.str.startswith("-").fillna(False).astype(bool) & (digits != "")
     b = str(abs(bound)).lstrip("0")
@@ -133,10 +130,12 @@ def _key_value(field: dict, s):
 
 
 def _enum_values(field: dict) -> set:
-    """The values a typed field's enum allows, as :func:`_key_value` writes them (a NaN in the enum is
-    written with a row of its own, so it equals no cell's NaN)."""
+    """The values a typed field's enum allows, as :func:`_key_value` writes them (true or false for a
+    boolean; a NaN in the enum is written with a row of its own, so it equals no cell's NaN)."""
     import pandas as pd
 
+    if field.get("type") == "boolean":
+        return set(boolean_enum(field))
     texts = enum_texts(field)
     return set(_key_value(field, pd.Series(texts, index=range(-1, -len(texts) - 1, -1), dtype="string")).dropna())
 
@@ -165,10 +164,7 @@ def schema(pkg, table: str):
         checks = []
         if ftype in TYPE_PATTERNS or ftype == "boolean":
             checks.append(pa.Check(lambda s, f=f: _valid(f, s), error=f"type-error: type is \"{ftype}/default\""))
-        if "enum" in c and ftype == "boolean":  # by value, as the compiled check and Frictionless
-            checks.append(pa.Check(lambda s, f=f, allowed=boolean_enum(f): ~_valid(f, s) | _key_value(f, s).isin(allowed),
-                                   error=f'constraint-error: enum {c["enum"]}'))
-        elif "enum" in c and ftype in TYPE_PATTERNS:  # by value, as the compiled check and Frictionless: 02 is 2
+        if "enum" in c and (ftype == "boolean" or ftype in TYPE_PATTERNS):  # by value, as compiled and Frictionless
             checks.append(pa.Check(lambda s, f=f: ~_valid(f, s) | _key_value(f, s).isin(_enum_values(f)),
                                    error=f'constraint-error: enum {c["enum"]}'))
         elif "enum" in c:

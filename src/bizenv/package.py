@@ -39,6 +39,17 @@ def boolean_enum(field: dict) -> list[str]:
                    if isinstance(x, str) and x in true + false})
 
 
+def integer_bound(value, minimum: bool) -> int:
+    """A minimum (or maximum) of an integer field as the integer that bounds the same cells exactly:
+    Frictionless reads a whole bound (``100.0``, ``1e30``) as the int it is; an integer is below ``2.5``
+    where it is below 3, and above it where it is above 2."""
+    import math
+
+    if isinstance(value, int):
+        return value
+    return math.ceil(value) if minimum else math.floor(value)
+
+
 def enum_texts(field: dict) -> list[str]:
     """The values of a typed field's enum, each read as Frictionless reads an enum item (with the field's
     value reader) and written as the Table Schema writes a cell of that value; an item it reads as no

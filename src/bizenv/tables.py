@@ -77,7 +77,7 @@ def raise_if_not_data(exc: BaseException) -> None:
     broken data."""
     if isinstance(exc, RuntimeError) and interrupted(exc):
         raise KeyboardInterrupt from exc
-    if type(exc).__name__ in ("OutOfMemoryException", "InterruptException") or spill_failed(exc):
+    if type(exc).__name__ == "OutOfMemoryException" or interrupted(exc) or spill_failed(exc):
         raise exc
 
 

@@ -31,7 +31,7 @@ from typing import Callable
 
 from ..findings import Finding
 from ..frames import NUMBER_PARTS
-from ..package import Package, boolean_enum, boolean_values, enum_texts
+from ..package import Package, boolean_enum, boolean_values, enum_texts, integer_bound
 from ..tables import bind, read_raw, unordered
 from ..tables import quote_ident as q
 from ..tables import sql_literal as lit
@@ -63,17 +63,6 @@ def bound_literal(value, ftype: str) -> str:
     return repr(int(value)) if isinstance(value, int) else repr(float(value))
 
 
-def integer_bound(value, op: str) -> int:
-    """A minimum (``op`` <) or maximum (``op`` >) of an integer field as the integer that bounds the same cells
-    exactly: Frictionless reads a whole bound (``100.0``, ``1e30``) as the int it is; an integer is below
-    ``2.5`` where it is below 3 and above it where it is above 2."""
-    import math
-
-    if isinstance(value, int):
-        return value
-    return math.ceil(value) if op == "<" else math.floor(value)
-
-
 def outside(v: str, ftype: str, typed: str, op: str, value) -> str:
     """SQL true where the valid cell ``v`` (``typed``: its typed value) is ``op`` (< or >) the minimum or maximum
     ``value``; an integer is compared exactly at any length, as Frictionless compares Python ints: as a
@@ -82,7 +71,7 @@ def outside(v: str, ftype: str, typed: str, op: str, value) -> str:
     compared with a decimal bound fails)."""
     if ftype != "integer":
         return f"{typed} {op} {bound_literal(value, ftype)}"
-    bound = integer_bound(value, op)
+    bound = integer_bound(value, minimum=op == "<")
     if -2**63 <= bound < 2**63:  # the cells that do not fit a BIGINT are beyond it, on their sign's side
         beyond = f"{'' if op == '<' else 'NOT '}starts_with({v}, '-')"
         return f"coalesce({typed} {op} {bound}, {beyond})"
@@ -144,16 +133,13 @@ def _cell_checks(pkg: Package, name: str, flagged: str | None = None) -> tuple[l
                          f"{v} IS NULL")
         if "enum" in c:
             note = lit(f'constraint "enum" is "{c["enum"]}"')
-            if ftype == "boolean":  # by value, as Frictionless: enum ["true"] takes TRUE and 1 too
-                value, allowed = key_value(f), boolean_enum(f)
-                rowparts.append(f"{sel}, 'constraint-error', {note}",
-                                f"({value}) IS NOT NULL" + (f" AND ({value}) NOT IN ({', '.join(map(lit, allowed))})"
-                                                             if allowed else ""))
-            elif ftype in TYPE_CHECK:  # by value, as Frictionless: 02 and +2 are the 2 of enum [2]
-                # the cell and each allowed value as key_value writes them (a NaN is written with 0 in the cell,
-                # -1 in the enum: it equals none; the file is being read, there is no _row yet)
+            if ftype == "boolean" or ftype in TYPE_CHECK:
+                # by value, as Frictionless: enum ["true"] takes TRUE and 1, [2] takes 02 and +2; the cell and each
+                # allowed value as key_value writes them (a NaN is written with 0 in the cell, -1 in the enum: it
+                # equals none; the file is being read, there is no _row yet)
                 value = key_value(f, row="0")
-                allowed = ", ".join(key_value(f, lit(x), "-1") for x in enum_texts(f))
+                allowed = ", ".join(map(lit, boolean_enum(f))) if ftype == "boolean" else ", ".join(
+                    key_value(f, lit(x), "-1") for x in enum_texts(f))
                 rowparts.append(f"{sel}, 'constraint-error', {note}",
                                 f"({value}) IS NOT NULL AND NOT list_contains(list_filter(CAST([{allowed}] AS "
                                 f"VARCHAR[]), lambda x: x IS NOT NULL), {value})")
