@@ -820,3 +820,44 @@ def test_extract_reads_merged_cells_as_the_table_schema_spells_a_boolean(runner,
     result = runner.invoke(app, ["extract", "xianning-2019", "-p", str(pkg), "--out", str(tmp_path / "drafts")])
     assert result.exit_code == 0, result.output
     assert seen == [merged]
+
+
+def test_extract_and_add_write_true_and_false_as_the_table_schema_spells_them(runner, pkg, tmp_path):
+    """Where a Table Schema spells a boolean 是/否, `bizenv add` writes merged_cells and `bizenv extract`
+    writes inherited with those spellings, not true/false (which that field would read as type errors)."""
+    import json
+
+    for table, name in (("documents", "merged_cells"), ("assignments", "inherited"), ("deadlines", "inherited")):
+        path = pkg / "schemas" / f"{table}.json"
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        next(f for f in schema["fields"] if f["name"] == name).update(trueValues=["是"], falseValues=["否"])
+        path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
+    with (pkg / "data" / "documents.csv").open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        docs, fields = list(reader), reader.fieldnames
+    for doc in docs:
+        doc["merged_cells"] = {"true": "是", "false": "否"}[doc["merged_cells"]]
+    with (pkg / "data" / "documents.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(docs)
+
+    assert add(runner, pkg, FIX / "xiamen-2019.txt").exit_code == 0
+    with (pkg / "data" / "documents.csv").open(encoding="utf-8", newline="") as f:
+        assert list(csv.DictReader(f))[-1]["merged_cells"] == "否"
+    result = runner.invoke(app, ["extract", "echeng-2023", "-p", str(pkg), "--out", str(tmp_path / "drafts")])
+    assert result.exit_code == 0, result.output
+    for table in ("assignments", "deadlines"):
+        with (tmp_path / "drafts" / f"{table}.csv").open(encoding="utf-8", newline="") as f:
+            assert {row["inherited"] for row in csv.DictReader(f)} == {"是", "否"}, table
+
+
+@pytest.mark.parametrize("lists,spelled", [
+    ({}, ("true", "false")), ({"trueValues": ["yes", "true"], "falseValues": ["no"]}, ("true", "no")),
+    ({"trueValues": ["true", "yes"], "falseValues": ["true", "no"]}, ("yes", "true")),
+])
+def test_boolean_spelling_prefers_true_and_false_where_the_field_reads_them(lists, spelled):
+    from bizenv.package import boolean_spelling
+
+    field = {"name": "b", "type": "boolean", **lists}
+    assert (boolean_spelling(field, True), boolean_spelling(field, False)) == spelled

@@ -31,6 +31,28 @@ def boolean_values(field: dict) -> tuple[list[str], list[str]]:
     return [v for v in field.get("trueValues", TRUE_VALUES) if v not in false], false
 
 
+def boolean_spelling(field: dict, value: bool) -> str:
+    """How a program writes ``value`` in the boolean ``field``: ``true``/``false`` where the field reads
+    them so, else the first spelling of that value it lists (a schema may list only ``是``/``否``)."""
+    true, false = boolean_values(field)
+    spellings = true if value else false
+    plain = "true" if value else "false"
+    if plain in spellings or not spellings:
+        return plain
+    return spellings[0]
+
+
+def spell_booleans(fields: list[dict], rows: list[dict]) -> None:
+    """Rewrite, in place, the ``"true"``/``"false"`` that a program put in ``rows`` as each boolean field
+    of ``fields`` spells them (:func:`boolean_spelling`); other cells are left as they are."""
+    spelled = {f["name"]: {v: boolean_spelling(f, v == "true") for v in ("true", "false")}
+               for f in fields if f.get("type") == "boolean"}
+    for row in rows:
+        for name, spelling in spelled.items():
+            if row.get(name) in spelling:
+                row[name] = spelling[row[name]]
+
+
 def boolean_enum(field: dict) -> list[str]:
     """The values ("true", "false") that the enum of a boolean field allows: its texts read as the field
     reads a cell, as Frictionless reads them (a text that is not a spelling of the field allows nothing)."""

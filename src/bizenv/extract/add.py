@@ -156,7 +156,7 @@ def add(pkg, file: Path, document_id: str, meta: dict) -> Added:
     Package files go through the path gate (:mod:`bizenv.paths`): documents.csv must be a
     regular file inside the package, and the new source a new file inside ``sources/``.
     """
-    from ..package import PackageError
+    from ..package import PackageError, spell_booleans
     from ..paths import PathRefused, package_file
 
     root = pkg.root
@@ -282,6 +282,7 @@ def add(pkg, file: Path, document_id: str, meta: dict) -> Added:
         raise AddError(f"--doc-type {row['doc_type']!r}: one of {', '.join(DOC_TYPES)}", 2)
     if issued and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", issued):
         raise AddError(f"--issued-date {issued!r}: a date as YYYY-MM-DD", 2)
+    spell_booleans(pkg.fields("documents"), [row])  # merged_cells as the schema spells true and false
     if set(row) - set(fields) or not fields:
         raise AddError(f"{docs_path}: its header is not the documents table's ({', '.join(fields)})")
 

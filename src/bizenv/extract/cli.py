@@ -57,7 +57,7 @@ def run_extract(pkg, document_id: str, layout: str | None, out: Path | None, fai
     from . import ExtractError, extract_file
     from .units import propose
 
-    from ..package import PackageError
+    from ..package import PackageError, spell_booleans
 
     try:
         docs = read_documents(pkg)
@@ -88,6 +88,8 @@ def run_extract(pkg, document_id: str, layout: str | None, out: Path | None, fai
         fail(str(exc))
     propose(pkg, draft, doc.get("jurisdiction", ""), document_id)
     columns = {name: pkg.field_names(name) for name in draft.rows if name in pkg.resources}
+    for name in columns:  # true and false as each table's schema spells them
+        spell_booleans(pkg.fields(name), draft.rows[name])
     try:
         draft.write(folder, columns)
     except OSError as exc:
