@@ -334,8 +334,8 @@ def test_integers_are_read_as_the_table_schema_writes_them_not_as_python_reads_t
     """Frictionless reads an integer with Python's int(), which also takes a padded, full-width or
     underscored number (' 2', '２', '1_000'), and a date with strptime ('2019-3-05'); the compiled check
     follows the Table Schema (ASCII digits with an optional sign, YYYY-MM-DD) and reports them, so a
-    padded or full-width number in the corpus is named. This is the one place where the two differ,
-    on purpose."""
+    padded or full-width number in the corpus is named. The two differ on purpose here and in
+    test_numbers_beyond_pythons_limits_are_numbers (README, "At scale")."""
     t = table(pkg, "assignments")
     first = len(t.rows) + 2
     t.rows += [{**t.rows[1], "position": p} for p in (" 2", "２", "1_000")]
@@ -350,6 +350,25 @@ def test_integers_are_read_as_the_table_schema_writes_them_not_as_python_reads_t
     assert not {f for f in reference if f[0] == "type-error"}
     differ = {("assignments", r) for r in rows} | {("documents", 2)}
     assert {k for k in fast if (k[1], k[2]) not in differ} == {k for k in reference if (k[1], k[2]) not in differ}
+
+
+def test_numbers_beyond_pythons_limits_are_numbers(pkg):
+    """Frictionless reports as type errors an integer of more than 4,300 digits (Python's int() refuses
+    it) and a number whose exponent Python's Decimal cannot hold; the Table Schema sets no such limit,
+    and the compiled check reads them as the numbers they are. The other place where the two differ on
+    purpose (README, "At scale"); everything else is found alike."""
+    t = table(pkg, "assignments")
+    first = len(t.rows) + 2
+    t.rows += [{**t.rows[1], "position": "1" * 4301}]
+    t.save()
+    targets = table(pkg, "targets")
+    row = len(targets.rows) + 2
+    targets.rows += [{**targets.rows[0], "target_id": targets.rows[0]["target_id"] + "9", "value": "1e1234567890123456789"}]
+    targets.save()
+    fast, reference = same_findings(pkg)
+    beyond = {("assignments", first, "position"), ("targets", row, "value")}
+    assert {(f[1], f[2], f[3]) for f in reference if f[0] == "type-error"} == beyond
+    assert fast == {k for k in reference if (k[1], k[2], k[3]) not in beyond}
 
 
 # values of assignments.position, in rows of one task and role, by the type the field is given: spellings of
