@@ -861,3 +861,78 @@ def test_boolean_spelling_prefers_true_and_false_where_the_field_reads_them(list
 
     field = {"name": "b", "type": "boolean", **lists}
     assert (boolean_spelling(field, True), boolean_spelling(field, False)) == spelled
+
+
+# --- excerpts of layouts read after the extractor was written (Shandong, Guangdong, Tianjin, Sichuan) --------
+
+def test_yearless_deadlines_opening_the_text_and_a_lead_only_clause():
+    """Shandong, 2022: ``1. `` with a space, ``9月底前,`` opening the text, ``(牵头单位:X)`` with no responsible."""
+    d = draft_of("shandong-2022.txt")
+    assert [(m["label"], m["title"]) for m in d.rows["measures"]] == [
+        ("一", "工作目标"), ("二", "主要任务"), ("(一)", "开办企业领域")]
+    assert [(t["label"], t["measure_id"], t["source_line"]) for t in d.rows["tasks"]] == [
+        ("1.", "shandong-2022-s2.1", 6), ("2.", "shandong-2022-s2.1", 7), ("3.", "shandong-2022-s2.1", 8),
+        ("4.", "shandong-2022-s2.1", 9)]
+    assert task(d, 1)["text"].startswith("提升设立登记便利度。") and task(d, 1)["text"].endswith("1天办结。")
+    assert task(d, 4)["text"].endswith("为经营者发放经营许可或办理食品经营备案。")
+    assert [units(d, n, "lead") for n in (1, 2, 3, 4)] == [["省市场监管局"], ["人民银行济南分行"], ["省市场监管局"], []]
+    assert all(units(d, n, "responsible") == [] for n in (1, 2, 3, 4))
+    got = [(x["raw_text"], x["due_date"], x["precision"], x["source"], "without a year" in x["notes"])
+           for n in (1, 2, 3, 4) for x in deadlines(d, n)]
+    assert got == [("9月底前", "2022-09-30", "month", "text", True), ("6月底前", "2022-06-30", "month", "text", True),
+                   ("6月底前", "2022-06-30", "month", "text", True), ("9月底前", "2022-09-30", "month", "text", True)]
+    assert [(x["quote"], x["value"], x["unit_raw"]) for x in d.rows["targets"]] == [("1个环节", "1", "个环节"),
+                                                                                  ("1天", "1", "天")]
+    assert any(line == 9 and "not closed" in reason for line, _, reason in unplaced(d))
+
+
+def test_a_unit_clause_with_a_role_word_it_does_not_know_is_cut_from_the_text_and_noted():
+    """Guangdong, 2023, through a mirror that swaps words for synonyms (负责 printed 卖力): the brackets are
+    unit clauses, so not task text, but no unit or role is drafted from an unknown role word."""
+    d = draft_of("guangdong-2023.txt")
+    assert [(t["label"], t["measure_id"]) for t in d.rows["tasks"]] == [
+        ("1.", "guangdong-2023-s1.1"), ("2.", "guangdong-2023-s1.1"), ("3.", "guangdong-2023-s1.1")]
+    assert task(d, 1)["text"].endswith("多种方式吸引民间资源介入。")
+    assert task(d, 2)["text"].endswith("激励支持民间资源介入。")
+    assert d.rows["assignments"] == []
+    notes = [(line, text) for line, text, reason in unplaced(d) if "does not know (卖力)" in reason]
+    assert notes == [(35, "省生长改造委牵头卖力"),
+                     (37, "省生长改造委、交通运输厅、水利厅、住房城乡建设厅、能源局等省有关部门和各地级以上市人民政府按职责分工卖力")]
+    # the excerpt ends inside task 3's text: the report says its units may be cut off
+    assert any(line == 39 and "ends inside this task's text" in reason for line, _, reason in unplaced(d))
+    assert [(x["quote"], x["value"]) for x in d.rows["targets"]] == [("102项", "102")]
+
+
+@pytest.mark.parametrize("content,word", [("省发改委牵头卖力", "卖力"), ("A局、B局按职责分工卖力", "卖力"),
+                                          ("省发改委牵头负责", ""), ("分工协作", ""), ("2018—2020年", "")])
+def test_unknown_role_words(content, word):
+    from bizenv.extract.recognize import unknown_role_clause
+
+    assert unknown_role_clause(content) == word
+
+
+def test_four_heading_levels_in_traditional_characters_with_pinyin():
+    """Tianjin, 2020: 一、 (一) 1. (1); the tasks are the (1) items; cut inside the national-style clause."""
+    d = draft_of("tianjin-2020-trad.txt")
+    assert [(m["measure_id"], m["label"], m["title"]) for m in d.rows["measures"]] == [
+        ("tianjin-2020-s1", "一", "總體要求"), ("tianjin-2020-s2", "二", "重點任務"),
+        ("tianjin-2020-s2.1", "(一)", "打造便捷高效的政務環(huán)境"),
+        ("tianjin-2020-s2.1.1", "1", "優(yōu)化企業(yè)開辦服務")]
+    [t] = d.rows["tasks"]
+    assert (t["label"], t["measure_id"], t["source_line"]) == ("(1)", "tianjin-2020-s2.1.1", 15)
+    assert t["text"].endswith("全面推行經營范圍自主申報制度。")
+    assert d.rows["assignments"] == [] and d.rows["targets"] == []
+    assert [x["kind"] for x in d.rows["deadlines"]] == ["none"]
+    assert any(line == 15 and "not closed" in reason for line, _, reason in unplaced(d))
+
+
+def test_targets_in_traditional_characters():
+    """Sichuan, 2023: 50項, 70項 and 60億元 are quantities as much as 50项 and 60亿元; quoted as printed."""
+    d = draft_of("sichuan-2023-trad.txt")
+    [t] = d.rows["tasks"]
+    assert (t["label"], t["measure_id"]) == ("(一)", "sichuan-2023-s1")
+    assert [(x["quote"], x["value"], x["unit_raw"]) for x in d.rows["targets"]] == [
+        ("50項", "50", "項"), ("70項", "70", "項"), ("60億元", "60", "億元")]
+    assert all(x["quote"] in t["text"] for x in d.rows["targets"])
+    assert d.rows["assignments"] == []
+    assert any(line == 9 and "ends inside this task's text" in reason for line, _, reason in unplaced(d))

@@ -93,9 +93,14 @@ class Draft:
         })
 
     def targets(self, task_id: str, text: str) -> None:
-        for m in TARGET_RE.finditer(text):
+        """Candidate quantities, matched on the simplified form of the text (50項, 60億元 in traditional
+        characters) and cut from the printed text."""
+        from .recognize import matching_form
+
+        for m in TARGET_RE.finditer(matching_form(text)):
             self.rows["targets"].append({
-                "task_id": task_id, "quote": m.group(0), "value": m.group("number"), "unit_raw": m.group("unit"),
+                "task_id": task_id, "quote": text[m.start():m.end()], "value": text[m.start("number"):m.end("number")],
+                "unit_raw": text[m.start("unit"):m.end("unit")],
             })
 
     # -- output -----------------------------------------------------------------------------------

@@ -255,6 +255,8 @@ def _year_of(document_id: str, year: int | None) -> int | None:
 
 
 TERMINAL = "。；;！!？?：:）)〕】］]"
+UNKNOWN_ROLE_REASON = ("unit clause with a role word the extractor does not know ({}): not drafted, "
+                       "read its units and roles by hand")
 WRAP_WIDTH = 20  # a line this long that stops mid-sentence was broken by the page (PDF text)
 
 
@@ -379,6 +381,7 @@ def extract_paragraphs(lines: list[str], document_id: str, year: int | None = No
     deeper = set(styles[styles.index(task_style) + 1:]) if task_style else set()
 
     pending: dict | None = None  # the task whose field lines may still follow
+    pending_end = (-1, False)  # (index in body of the pending task's paragraph, it ends in no unit clause)
 
     def flush():
         nonlocal pending
@@ -447,6 +450,8 @@ def extract_paragraphs(lines: list[str], document_id: str, year: int | None = No
             if c is None:
                 w.coverage.place(p.line_of(start), content.strip(PAD),
                                  "unit clause not closed (the source may be cut here): not drafted")
+            elif c.unknown_role:
+                w.coverage.place(p.line_of(start), content.strip(PAD), UNKNOWN_ROLE_REASON.format(c.unknown_role))
             elif clause is None:
                 clause = c
             else:
@@ -464,6 +469,14 @@ def extract_paragraphs(lines: list[str], document_id: str, year: int | None = No
         for no, _ in p.lines:
             w.coverage.used.add(no)
         pending = {"label": label, "text": text, "line": p.line, "clause": clause}
+        pending_end = (i, not found)
+    if pending is not None and pending["clause"] is None and pending_end == (len(body) - 1, True) \
+            and not body[-1][0].norm.rstrip(PAD + "\r").endswith(tuple(TERMINAL)):
+        # the excerpt ends inside the last task's text: its unit clause and deadline, if it has them, are cut off
+        last = body[-1][0]
+        w.coverage.place(last.lines[-1][0], last.raw.strip(PAD)[-20:],
+                         "the source ends inside this task's text: its units and deadline, if printed, are cut off "
+                         "(none drafted)")
     flush()
     draft = w.draft.finish()
     draft.coverage = w.coverage.finish(lines)
@@ -664,8 +677,12 @@ def extract_table(lines: list[str], document_id: str, year: int | None = None, m
         if not (clause.units["lead"] or clause.units["responsible"]):
             inline = trailing_clauses(body, matching_form(body), lambda _o, ln=cells[task_col]["line"]: ln,
                                       first_is_lead)
-            for start, c, _ in inline:
-                if c is not None:
+            for start, c, content in inline:
+                if c is not None and c.unknown_role:
+                    w.coverage.place(cells[task_col]["line"], content.strip(PAD),
+                                     UNKNOWN_ROLE_REASON.format(c.unknown_role))
+                    body = body[:start]
+                elif c is not None:
                     clause.units = c.units
                     clause.deadlines = clause.deadlines or c.deadlines
                     body = body[:start]

@@ -9,6 +9,8 @@ text and name is cut from the printed line itself and stays verbatim.
 * unit clauses (:func:`trailing_clauses`, :func:`parse_clause`): any bracket pair, any
   separator, labelled (``牵头单位：A；责任单位：B``) or in the national style without labels
   (``A、B牵头，C按职责分工负责``, ``A负责``, ``A牵头，B配合``);
+* a clause in the national style whose role word is unknown (``A牵头卖力``: :func:`unknown_role_clause`)
+  is a unit clause from which no unit is drafted: the extractor reports it instead of guessing a role;
 * the note that makes the first listed unit the lead (:data:`FIRST_IS_LEAD`);
 * field lines (:func:`field_line`): ``责任单位：…`` on a line of its own;
 * deadlines (:func:`deadline_rows`): in a deadline field, inside the unit clause
@@ -221,6 +223,7 @@ class Clause:
     deadlines: list[tuple[str, int]] = field(default_factory=list)  # (raw text, line)
     first_is_lead: bool = False  # the clause itself carries 第一责任单位为牵头单位
     leftovers: list[tuple[str, int]] = field(default_factory=list)  # text it could not place
+    unknown_role: str = ""  # a role word the extractor does not know (牵头卖力): no unit is drafted from it
 
     def empty(self) -> bool:
         return not (self.units["lead"] or self.units["responsible"] or self.deadlines)
@@ -331,6 +334,25 @@ def parse_national(raw: str, norm: str, line: int, clause: Clause | None = None,
 
 UNIT_HINT = re.compile(r"[局委办厅部府室院会司处所行队站心团社校馆网区县市镇街]|单位|部门|政府")
 
+# 牵头 or 按职责分工 followed by a word that is no role word this reader knows: 牵头卖力, 按职责分工卖力
+# (a mirror site that swaps words for synonyms prints 卖力 for 负责).  The bracket is a unit clause, so it is
+# not part of the task text, but which role the word gives is not certain: no unit is drafted from it.
+UNKNOWN_ROLE = re.compile(r"(?:牵头|按(?:照)?职[责能]分工|分工)(?P<word>[\u4e00-\u9fff]{1,2})$")
+
+
+def unknown_role_clause(norm: str) -> str:
+    """The role word of a bracket's content that reads as a unit clause ending in 牵头 or 按职责分工 plus a word
+    the extractor does not know (``A牵头卖力``); '' for anything else."""
+    segs = [norm[s:e].strip(PAD + "、") for s, e in split_depth0(norm, ",，;；。")]
+    segs = [x for x in segs if x]
+    if not segs:
+        return ""
+    m = UNKNOWN_ROLE.search(segs[-1])
+    if not m or any(regex.search(segs[-1]) for _, regex in ROLE_SUFFIXES):
+        return ""
+    names = "".join(segs[:-1]) + segs[-1][:m.start()]
+    return m.group("word") if UNIT_HINT.search(names) else ""
+
 
 def parse_clause(raw: str, norm: str, line: int, first_is_lead: bool = False) -> Clause | None:
     """A bracketed clause's content: labelled or national; None if it is not a unit clause."""
@@ -366,7 +388,9 @@ def trailing_clauses(raw: str, norm: str, line_of, first_is_lead: bool = False):
         start, stop = group
         content_norm, content_raw = norm[start + 1:stop - 1], raw[start + 1:stop - 1]
         clause = parse_clause(content_raw, content_norm, line_of(start + 1), first_is_lead)
-        if clause is None or clause.empty() and not clause.first_is_lead:
+        if clause is None and (word := unknown_role_clause(content_norm)):
+            clause = Clause(unknown_role=word)
+        elif clause is None or clause.empty() and not clause.first_is_lead:
             break
         out.append((start, clause, content_raw))
         end = start
