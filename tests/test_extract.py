@@ -936,3 +936,18 @@ def test_targets_in_traditional_characters():
     assert all(x["quote"] in t["text"] for x in d.rows["targets"])
     assert d.rows["assignments"] == []
     assert any(line == 9 and "ends inside this task's text" in reason for line, _, reason in unplaced(d))
+
+
+@pytest.mark.parametrize("text,quotes", [
+    ("壓減至3個(gè)月內。", [("3個(gè)月", "3", "個(gè)月")]),
+    ("壓減至5個(gè)工(gōng)作(zuò)日。", [("5個(gè)工(gōng)作(zuò)日", "5", "個(gè)工(gōng)作(zuò)日")]),
+    ("提高2个(gè)百分点。", [("2个(gè)百分点", "2", "个(gè)百分点")]),
+    ("新增貸款60億(yì)元。", [("60億(yì)元", "60", "億(yì)元")]),
+    ("首批50項(xiàng)改革。", [("50項", "50", "項")]),
+])
+def test_a_unit_with_inserted_pinyin_is_quoted_whole(text, quotes):
+    """Pinyin printed inside a unit (3個(gè)月) does not cut it short: 3個 would be a count, not three months."""
+    d = extract_lines(["一、任务", f"1.{text}（A局牵头）"], "x-2023", "paragraphs")
+    got = [(x["quote"], x["value"], x["unit_raw"]) for x in d.rows["targets"]]
+    assert got == quotes
+    assert all(q in task(d, 1)["text"] and u in q for q, _, u in got)

@@ -93,14 +93,18 @@ class Draft:
         })
 
     def targets(self, task_id: str, text: str) -> None:
-        """Candidate quantities, matched on the simplified form of the text (50項, 60億元 in traditional
-        characters) and cut from the printed text."""
-        from .recognize import matching_form
+        """Candidate quantities, matched on the simplified form of the text without inserted pinyin (50項,
+        60億元, 3個(gè)月) and cut from the printed text (a unit printed with pinyin is quoted with it)."""
+        from .recognize import compact_form
 
-        for m in TARGET_RE.finditer(matching_form(text)):
+        form, at = compact_form(text)
+
+        def printed(m: re.Match, group: int | str = 0) -> str:
+            return text[at[m.start(group)]:at[m.end(group) - 1] + 1]
+
+        for m in TARGET_RE.finditer(form):
             self.rows["targets"].append({
-                "task_id": task_id, "quote": text[m.start():m.end()], "value": text[m.start("number"):m.end("number")],
-                "unit_raw": text[m.start("unit"):m.end("unit")],
+                "task_id": task_id, "quote": printed(m), "value": printed(m, "number"), "unit_raw": printed(m, "unit"),
             })
 
     # -- output -----------------------------------------------------------------------------------

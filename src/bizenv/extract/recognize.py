@@ -62,6 +62,18 @@ def matching_form(line: str) -> str:
     return out
 
 
+def compact_form(line: str) -> tuple[str, list[int]]:
+    """The matching form without inserted pinyin, and for each of its characters its offset in the printed line.
+
+    A quantity whose unit carries pinyin (``3個(gè)月``, ``5個(gè)工(gōng)作(zuò)日``) is matched whole on this form;
+    in the matching form the pinyin reads as spaces and would end the unit early (``3個``, a count).
+    """
+    norm = matching_form(line)
+    skip = {i for m in PINYIN.finditer(line) for i in range(*m.span())}
+    at = [i for i in range(len(line)) if i not in skip]
+    return "".join(norm[i] for i in at), at
+
+
 # --- labels ------------------------------------------------------------------------------------------
 
 # role -> printed labels (simplified); longer labels first so that 牵头责任单位 wins over 责任单位
