@@ -951,3 +951,16 @@ def test_a_unit_with_inserted_pinyin_is_quoted_whole(text, quotes):
     got = [(x["quote"], x["value"], x["unit_raw"]) for x in d.rows["targets"]]
     assert got == quotes
     assert all(q in task(d, 1)["text"] and u in q for q, _, u in got)
+
+
+@pytest.mark.parametrize("content", ["含市级牵头项目", "各区牵头项目", "以下简称市牵头办", "市里牵头的", "鼓励社会资本牵头投资",
+                                     "发挥市场牵头作用", "以下简称市场监管牵头部门", "含银行业牵头行"])
+def test_a_bracket_that_only_mentions_a_lead_is_no_unit_clause(content):
+    """The names before 牵头 must end as a unit's name does, the word after it must be a two-character verb and no
+    noun (项目, 部门): a bracket that only mentions a lead stays in the task text."""
+    from bizenv.extract.recognize import unknown_role_clause
+
+    assert unknown_role_clause(content) == ""
+    d = extract_lines(["一、任务", "1.甲事项推进改革。（A局牵头）", f"2.推进重点项目建设（{content}）"], "x-2023", "paragraphs")
+    assert task(d, 2)["text"] == f"推进重点项目建设（{content}）"
+    assert not any("does not know" in reason for _, _, reason in unplaced(d))

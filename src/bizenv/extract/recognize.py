@@ -349,7 +349,13 @@ UNIT_HINT = re.compile(r"[局委办厅部府室院会司处所行队站心团社
 # 牵头 or 按职责分工 followed by a word that is no role word this reader knows: 牵头卖力, 按职责分工卖力
 # (a mirror site that swaps words for synonyms prints 卖力 for 负责).  The bracket is a unit clause, so it is
 # not part of the task text, but which role the word gives is not certain: no unit is drafted from it.
-UNKNOWN_ROLE = re.compile(r"(?:牵头|按(?:照)?职[责能]分工|分工)(?P<word>[\u4e00-\u9fff]{1,2})$")
+# The word is a verb of two characters; a bracket that only mentions a lead is no unit clause: (含市级牵头项目),
+# (以下简称市牵头办), (鼓励社会资本牵头投资).  So the names must end as a unit's name does (局, 委, 政府, 部门, …)
+# and the word must be none of the nouns that follow 牵头 in running text.
+UNKNOWN_ROLE = re.compile(r"(?:牵头|按(?:照)?职[责能]分工|分工)(?P<word>[\u4e00-\u9fff]{2})$")
+UNIT_END = re.compile(r"(?:" + UNIT_HINT.pattern + r")等?$")
+NOT_A_ROLE_WORD = re.compile(r"^(?:项目|事项|部门|单位|处室|作用|工作|任务|机制|制度|领域|范围|资金|企业)$")
+NOT_NAMES = re.compile(r"^(?:以下简称|下称|简称|含|包括|包含|即|如)")
 
 
 def unknown_role_clause(norm: str) -> str:
@@ -360,10 +366,11 @@ def unknown_role_clause(norm: str) -> str:
     if not segs:
         return ""
     m = UNKNOWN_ROLE.search(segs[-1])
-    if not m or any(regex.search(segs[-1]) for _, regex in ROLE_SUFFIXES):
+    if not m or any(regex.search(segs[-1]) for _, regex in ROLE_SUFFIXES) or NOT_A_ROLE_WORD.match(m.group("word")):
         return ""
     names = "".join(segs[:-1]) + segs[-1][:m.start()]
-    return m.group("word") if UNIT_HINT.search(names) else ""
+    names = re.sub(r"\s+", "", names)
+    return m.group("word") if UNIT_END.search(names) and not NOT_NAMES.match(names) else ""
 
 
 def parse_clause(raw: str, norm: str, line: int, first_is_lead: bool = False) -> Clause | None:
