@@ -964,3 +964,28 @@ def test_a_bracket_that_only_mentions_a_lead_is_no_unit_clause(content):
     d = extract_lines(["一、任务", "1.甲事项推进改革。（A局牵头）", f"2.推进重点项目建设（{content}）"], "x-2023", "paragraphs")
     assert task(d, 2)["text"] == f"推进重点项目建设（{content}）"
     assert not any("does not know" in reason for _, _, reason in unplaced(d))
+
+
+@pytest.mark.parametrize("tail", [
+    ["2.加强督查考核，确保各项任务落到实处，定期通报进展情况并纳入考核", "市人民政府办公室"],
+    ["2.加强督查考核，确保各项任务落到实处，定期通报进展情况并纳入考核", "2023年3月17日"],
+    ["2.加强督查考核，确保各项任务落到实处，定期通报进展情况并纳入考核", "市人民政府办公室", "2023年3月17日"],
+    ["2.加强督查考核，确保各项任务落到实处", "市人民政府办公室", "2023年3月17日"],
+])
+def test_a_complete_document_signed_after_a_last_task_without_punctuation_is_not_cut(tail):
+    """A signature or a date after the last task (joined to it as a wrapped line, or on its own) is the end of a
+    complete document, not a source cut inside the task's text."""
+    d = extract_lines(["一、主要任务", "1.优化企业开办服务，压缩开办时间。（市市场监管局牵头）"] + tail, "x-2023", "paragraphs")
+    assert len(d.rows["tasks"]) == 2
+    assert not any("ends inside" in reason for _, _, reason in unplaced(d))
+
+
+def test_the_end_of_source_note_needs_a_document_that_punctuates_its_tasks():
+    """Where the other tasks end without 。 before their unit clause, a last task without 。 says nothing of a cut."""
+    d = extract_lines(["一、任务", "1.甲事项推进改革（A局牵头）", "2.乙事项推进改革（B局牵头）", "3.加强组织领导"], "x-2023",
+                      "paragraphs")
+    assert len(d.rows["tasks"]) == 3
+    assert not any("ends inside" in reason for _, _, reason in unplaced(d))
+    d = extract_lines(["一、任务", "1.甲事项推进改革。（A局牵头）", "2.乙事项推进改革。（B局牵头）", "3.加强组织领导"], "x-2023",
+                      "paragraphs")
+    assert [line for line, _, reason in unplaced(d) if "ends inside" in reason] == [4]

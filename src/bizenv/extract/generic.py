@@ -266,6 +266,23 @@ def _wrapped(line: str) -> bool:
     return len(text) >= WRAP_WIDTH and text[-1] not in TERMINAL
 
 
+def _cut_inside(last: "Para", texts: list[str]) -> bool:
+    """True when the source seems to end inside ``last``, the last task's paragraph (which has no unit clause).
+
+    It must stop without terminal punctuation in a document whose other tasks end in it, and must not end in a
+    short line joined to a wrapped one: a signature or a date after the last task of a complete document.
+    """
+    if last.norm.rstrip(PAD + "\r").endswith(tuple(TERMINAL)):
+        return False
+    if any(not t.rstrip(PAD + "\r\n").endswith(tuple(TERMINAL)) for t in texts):
+        return False  # the document prints its tasks without a full stop: a missing one says nothing
+    if len(last.lines) > 1:
+        end = last.raw[last.lines[-1][1]:].strip(PAD + "\r\n")
+        if len(end) < WRAP_WIDTH:
+            return False
+    return True
+
+
 def paragraphs(lines: list[str]) -> list[Para]:
     paras: list[Para] = []
     for no, raw in enumerate(lines, start=1):
@@ -471,7 +488,7 @@ def extract_paragraphs(lines: list[str], document_id: str, year: int | None = No
         pending = {"label": label, "text": text, "line": p.line, "clause": clause}
         pending_end = (i, not found)
     if pending is not None and pending["clause"] is None and pending_end == (len(body) - 1, True) \
-            and not body[-1][0].norm.rstrip(PAD + "\r").endswith(tuple(TERMINAL)):
+            and _cut_inside(body[-1][0], [t["text"] for t in w.draft.rows["tasks"]]):
         # the excerpt ends inside the last task's text: its unit clause and deadline, if it has them, are cut off
         last = body[-1][0]
         w.coverage.place(last.lines[-1][0], last.raw.strip(PAD)[-20:],
