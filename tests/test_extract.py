@@ -989,3 +989,13 @@ def test_the_end_of_source_note_needs_a_document_that_punctuates_its_tasks():
     d = extract_lines(["一、任务", "1.甲事项推进改革。（A局牵头）", "2.乙事项推进改革。（B局牵头）", "3.加强组织领导"], "x-2023",
                       "paragraphs")
     assert [line for line, _, reason in unplaced(d) if "ends inside" in reason] == [4]
+
+
+def test_a_table_cell_ending_in_a_unit_clause_with_an_unknown_role_word():
+    """In a table whose unit cells are empty, (X牵头卖力) at the end of the task cell is cut and noted, no unit drafted."""
+    lines = ["| 序号 | 重点任务 | 牵头单位 | 责任单位 | 完成时限 |", "| 1 | 推进甲改革。 | 市发改委 | 市财政局 | 2023年6月底前 |",
+             "| 2 | 推进乙改革。(市商务局牵头卖力) |  |  | 2023年9月底前 |", "| 3 | 推进丙改革。(市商务局牵头) |  |  | 2023年9月底前 |"]
+    d = extract_lines(lines, "x-2023", "delimited_table")
+    assert [t["text"] for t in d.rows["tasks"]] == ["推进甲改革。", "推进乙改革。", "推进丙改革。"]
+    assert units(d, 2, "lead") == units(d, 2, "responsible") == [] and units(d, 3, "lead") == ["市商务局"]
+    assert [(line, text) for line, text, reason in unplaced(d) if "does not know (卖力)" in reason] == [(3, "市商务局牵头卖力")]
