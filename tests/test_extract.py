@@ -999,3 +999,13 @@ def test_a_table_cell_ending_in_a_unit_clause_with_an_unknown_role_word():
     assert [t["text"] for t in d.rows["tasks"]] == ["推进甲改革。", "推进乙改革。", "推进丙改革。"]
     assert units(d, 2, "lead") == units(d, 2, "responsible") == [] and units(d, 3, "lead") == ["市商务局"]
     assert [(line, text) for line, text, reason in unplaced(d) if "does not know (卖力)" in reason] == [(3, "市商务局牵头卖力")]
+
+
+def test_clauses_with_an_unknown_role_word_on_headings_do_not_choose_the_task_level():
+    """Three （一） headings ending in (市政府牵头组织) against two 1. items naming their leads: the items are the tasks."""
+    lines = ["一、主要任务", "（一）加强组织领导。建立工作机制，统筹推进各项改革。（市政府牵头组织）", "1.推进甲改革。（A局牵头）",
+             "（二）强化督查考核。定期通报进展情况。（市政府牵头组织）", "2.推进乙改革。（B局牵头）",
+             "（三）营造良好氛围。加强宣传引导。（市政府牵头组织）", "3.推进丙改革。"]
+    d = extract_lines(lines, "x-2023", "paragraphs")
+    assert [t["label"] for t in d.rows["tasks"]] == ["1.", "2.", "3."]
+    assert [units(d, n, "lead") for n in (1, 2, 3)] == [["A局"], ["B局"], []]

@@ -367,6 +367,7 @@ def extract_paragraphs(lines: list[str], document_id: str, year: int | None = No
     body = info[first:]
     styles: list[str] = []
     unit_count: Counter = Counter()
+    unknown_count: Counter = Counter()  # items ending in a unit clause whose role word is unknown
     clauses: dict[int, list] = {}
     for i, (p, num, fl) in enumerate(body):
         if num:
@@ -377,11 +378,16 @@ def extract_paragraphs(lines: list[str], document_id: str, year: int | None = No
             continue
         found = trailing_clauses(p.raw, p.norm, p.line_of, doc_first_is_lead)
         clauses[i] = found
-        has_units = any(c is not None for _, c, _ in found)
+        has_units = any(c is not None and not c.unknown_role for _, c, _ in found)
         has_fields = i + 1 < len(body) and body[i + 1][2] is not None
         if has_units or has_fields:
             unit_count[num.style if num else "none"] += 1
-    numbered_units = {s: n for s, n in unit_count.items() if s != "none"}
+        elif any(c is not None for _, c, _ in found):
+            unknown_count[num.style if num else "none"] += 1
+    # clauses whose role word is unknown choose the task level only where no item carries known units: headings
+    # ending in (市政府牵头组织) do not outvote the items under them that name their leads
+    numbered_units = {s: n for s, n in unit_count.items() if s != "none"} or \
+        {s: n for s, n in unknown_count.items() if s != "none"}
     if numbered_units:
         task_style = max(numbered_units, key=lambda s: (numbered_units[s], styles.index(s)))
         why = f"its items carry units ({numbered_units[task_style]} of {w.coverage.items[task_style]})"
