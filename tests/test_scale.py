@@ -116,7 +116,7 @@ def test_benchmark_runs_end_to_end_and_finds_every_planted_error(tmp_path):
     from bizenv.bench import STEPS, render, run
 
     results = tmp_path / "results.json"
-    report = run([300], tmp_path / "work", results, steps=["floor", "floor_fair", "floor_materialized", "validate",
+    report = run([300], tmp_path / "work", results, steps=["floor", "floor_fair", "floor_checks", "floor_materialized", "validate",
                                                             "frictionless", "build", "query_unit_workload"],
                  log=lambda *_: None)
     entry = report["sizes"]["300"]
@@ -125,16 +125,34 @@ def test_benchmark_runs_end_to_end_and_finds_every_planted_error(tmp_path):
     assert {k for k, s in entry["steps"].items() if "spill_mb" in s} == set(entry["steps"]) - {"frictionless"}
     assert entry["steps"]["validate"]["errors"] == 0 == entry["steps"]["frictionless"]["errors"]
     assert entry["planted"]["found"] == entry["planted"]["planted"] > 0
-    # the three floors, each with its ratio: every row read, and the fair floor read every source line
+    # the four floors, each with its ratio: every row read, the fair floor and the checks floor read every
+    # source line, and the checks floor hashed every source (nothing is flagged in a clean package)
     assert entry["steps"]["floor"]["rows"] == entry["steps"]["floor_fair"]["rows"] \
-        == entry["steps"]["floor_materialized"]["rows"] > 0
-    assert entry["steps"]["floor_fair"]["source_lines"] > 0
-    assert {"vs_floor", "vs_fair", "vs_materialized", "vs_frictionless"} <= set(entry["steps"]["validate"])
+        == entry["steps"]["floor_checks"]["rows"] == entry["steps"]["floor_materialized"]["rows"] > 0
+    assert entry["steps"]["floor_fair"]["source_lines"] == entry["steps"]["floor_checks"]["source_lines"] > 0
+    assert entry["steps"]["floor_checks"]["sources_hashed"] == entry["counts"]["documents"]
+    assert entry["steps"]["floor_checks"]["flagged"] == 0
+    assert {"vs_floor", "vs_fair", "vs_checks", "vs_materialized", "vs_frictionless"} <= set(entry["steps"]["validate"])
     assert {"vs_floor", "vs_fair", "vs_materialized"} <= set(entry["steps"]["build"])
     assert json.loads(results.read_text())["sizes"]["300"]["rows"] == entry["rows"]
     page = render(report)
     assert "## Targets at 300 tasks" in page and "| validate |" in page and "validate spills nothing" in page
     assert set(STEPS) >= set(entry["steps"])
+
+
+def test_checks_floor_evaluates_what_validate_computes_while_reading(pkg):
+    """The checks floor runs the read pass of validate (the same SQL): a row the cell checks flag, a row a
+    rule on its own text fails and a row a Table Schema check fails are each counted."""
+    from bizenv.bench import _checks_floor
+    from bizenv.package import Package
+
+    clean = _checks_floor(Package.open(pkg))["flagged"]
+    t = table(pkg, "tasks")
+    t.rows[0]["notes"] = "a zero-width space\u200b"  # the cell checks' flag
+    t.rows[1]["text_clean"] = t.rows[1]["text"] + "x"  # the text_clean rule, computed while reading
+    t.rows[2]["status"] = "unknown"  # the Table Schema's enum
+    t.save()
+    assert _checks_floor(Package.open(pkg))["flagged"] == clean + 3
 
 
 def test_raw_tables_are_held_compressed_at_any_size(pkg):

@@ -78,17 +78,24 @@ def outside(v: str, ftype: str, typed: str, op: str, value) -> str:
     return f"TRY_CAST({v} AS BIGNUM) {op} CAST({lit(str(bound))} AS BIGNUM)"
 
 
-def _raw(con, pkg: Package, name: str) -> Finding | None:
-    """Read the file (:func:`~bizenv.tables.read_raw`) with the cell checks and the rules on a row's own
-    text computed in the same pass, while the text is in memory; False if DuckDB cannot read it."""
+def read_pass(pkg: Package, name: str) -> list[tuple[str, str, bool]]:
+    """What is computed while a file is read, as (SQL, column, whether true flags the row): the flag of the
+    cell checks (``_lint``), the rules on a row's own text (true where the row passes) and every Table
+    Schema check on a row's own cells in one flag (:data:`CELLS_FLAG`)."""
     from .rules import RULES, flag_column
 
     _, conditions = _cell_checks(pkg, name)
-    extra = f", {lint.flag_sql(pkg.fields(name))} AS _lint" + "".join(
-        f", coalesce({r.row_sql()}, true) AS {q(flag_column(r.name))}" for r in RULES if r.table == name and r.row_sql)
+    columns = [(lint.flag_sql(pkg.fields(name)), "_lint", True)] + [
+        (f"coalesce({r.row_sql()}, true)", flag_column(r.name), False) for r in RULES if r.table == name and r.row_sql]
     if conditions:  # every check on a row's own cells, in one flag
-        extra += f", {' OR '.join(f'coalesce({c}, false)' for c in conditions)} AS {CELLS_FLAG}"
-    return read_raw(con, pkg, name, extra)
+        columns.append((" OR ".join(f"coalesce({c}, false)" for c in conditions), CELLS_FLAG, True))
+    return columns
+
+
+def _raw(con, pkg: Package, name: str) -> Finding | None:
+    """Read the file (:func:`~bizenv.tables.read_raw`) with :func:`read_pass` computed in the same pass,
+    while the text is in memory; a finding if DuckDB cannot read it."""
+    return read_raw(con, pkg, name, "".join(f", {sql} AS {q(column)}" for sql, column, _ in read_pass(pkg, name)))
 
 
 # the flag computed while a file is read: one of the checks on the row's own cells fails
