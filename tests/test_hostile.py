@@ -665,3 +665,53 @@ def test_a_bound_an_integer_or_a_year_cannot_have_is_a_schema_finding(site, ftyp
         return
     [f] = errors
     assert (f["file"], f["column"]) == ("schemas/tasks.json", "seq") and expected in f["message"], f
+
+
+# --- JSON of the wrong type or size in a schema: one schema finding, never an internal error --------------
+
+def _set_type(value):
+    return lambda s: field(s, "text").update(type=value)
+
+
+def _set_verbatim_in(value):
+    return lambda s: field(s, "text").update(verbatim={"in": value})
+
+
+def _set_minimum(value):
+    return lambda s: field(s, "seq").update(constraints={"minimum": value})
+
+
+@pytest.mark.parametrize("edit,column,words", [
+    (_set_type(["string"]), "text", "unknown type"), (_set_type({"a": 1}), "text", "unknown type"),
+    (_set_verbatim_in(["line"]), "text", '"verbatim" must be'), (_set_verbatim_in({"a": 1}), "text", '"verbatim" must be'),
+    (_set_minimum(10 ** 400), "seq", "from -1e300 to 1e300"), (_set_minimum(-10 ** 400), "seq", "from -1e300 to 1e300"),
+], ids=["type-list", "type-object", "verbatim-in-list", "verbatim-in-object", "minimum-400-digits", "minimum-minus-400-digits"])
+def test_schema_values_of_the_wrong_type_or_size_are_schema_findings(site, edit, column, words):
+    edit_schema(site, "tasks", edit)
+    result = run_cli(["validate", "--format", "json", "-p", str(site / "pkg")], site)
+    assert result.exit_code == 1, result.output
+    [f] = json.loads(result.stdout)["findings"]
+    assert (f["rule"], f["file"], f["column"]) == ("schema-error", "schemas/tasks.json", column), f
+    assert words in f["message"] and len(f["message"]) < 300, f
+
+
+def test_a_schema_number_python_will_not_read_is_named(site):
+    """Python reads no integer of more than 4,300 digits: the schema is named, not an internal error."""
+    path = site / "pkg" / "schemas" / "tasks.json"
+    path.write_text(path.read_text(encoding="utf-8").replace('"name": "seq"', '"constraints": {"minimum": '
+                                                            + "9" * 5000 + '}, "name": "seq"', 1), encoding="utf-8")
+    for args in (["validate"], ["stats"]):
+        result = run_cli([*args, "-p", str(site / "pkg")], site)
+        assert result.exit_code == 1 and "internal error" not in result.output, result.output
+        assert "schemas/tasks.json" in result.output and "4,300 digits" in result.output, result.output
+
+
+@pytest.mark.parametrize("content,words", [("[1]", "must be a JSON object"), ("{x", "not JSON"),
+                                           ('{"n": ' + "9" * 5000 + "}", "not JSON")])
+def test_release_refuses_a_zenodo_file_that_is_not_an_object(site, content, words):
+    pkg = site / "pkg"
+    (pkg / ".zenodo.json").write_text(content, encoding="utf-8")
+    before = snapshot(pkg)
+    result = run_cli(["release", "1.0.0", "-p", str(pkg)], site)
+    assert result.exit_code == 1 and ".zenodo.json" in result.output and words in result.output, result.output
+    assert snapshot(pkg) == before

@@ -101,7 +101,7 @@ def _check_schema(schema: dict, table: str, file: str, problem) -> None:
             problem(f'field "{name}" is defined twice', file, name, table)
         seen.add(name)
         ftype = f.get("type", "string")
-        if ftype not in FIELD_TYPES:
+        if not isinstance(ftype, str) or ftype not in FIELD_TYPES:
             problem(f'field "{name}": unknown type {ftype!r} (one of {", ".join(sorted(FIELD_TYPES))})',
                     file, name, table)
             continue
@@ -141,26 +141,33 @@ def _check_constraints(f: dict, name: str, ftype: str, file: str, table: str, pr
             continue
         value = c[key]
         if ftype in NUMERIC:
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
-                and abs(value) < 1e300
+            # a bound beyond 1e300 (an int of any size, too: math.isfinite cannot take one beyond a float) is refused
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 1e300 \
+                and math.isfinite(value)
             # Frictionless reads the bound of an integer as an int (100.0 is 100; it stops on 2.5), and a year's
             # only as written as an int from 0 to 9999
             if ok and ftype in ("integer", "year") and not (
                     value == int(value) if ftype == "integer" else isinstance(value, int) and 0 <= value <= 9999):
                 kind = "a whole number" if ftype == "integer" else "a whole number from 0 to 9999, written without a point"
-                problem(f'field "{name}": constraint "{key}" must be {kind}, not {value!r}', file, name, table)
+                problem(f'field "{name}": constraint "{key}" must be {kind}, not {_brief(value)}', file, name, table)
                 continue
         elif ftype == "date":
             ok = isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None and _iso(value)
         else:
             ok = False
         if not ok:
-            kind = "a number" if ftype in NUMERIC else "a date YYYY-MM-DD" if ftype == "date" else None
-            problem(f'field "{name}": constraint "{key}" must be {kind}, not {value!r}' if kind else
+            kind = "a number from -1e300 to 1e300" if ftype in NUMERIC else "a date YYYY-MM-DD" if ftype == "date" else None
+            problem(f'field "{name}": constraint "{key}" must be {kind}, not {_brief(value)}' if kind else
                     f'field "{name}": constraint "{key}" does not apply to type {ftype!r}', file, name, table)
     for key in ("minLength", "maxLength"):
         if key in c and not (isinstance(c[key], int) and not isinstance(c[key], bool) and c[key] >= 0):
             problem(f'field "{name}": constraint "{key}" must be a whole number >= 0', file, name, table)
+
+
+def _brief(value) -> str:
+    """A schema value as a message shows it: its repr, clipped (a bound may have hundreds of digits)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _iso(value: str) -> bool:
@@ -178,7 +185,7 @@ def _check_verbatim(f: dict, name: str, file: str, table: str, problem) -> None:
         return
     specs = f["verbatim"] if isinstance(f["verbatim"], list) else [f["verbatim"]]
     for spec in specs:
-        if not isinstance(spec, dict) or spec.get("in") not in VERBATIM_IN:
+        if not isinstance(spec, dict) or not isinstance(spec.get("in"), str) or spec["in"] not in VERBATIM_IN:
             problem(f'field "{name}": "verbatim" must be {{"in": one of {", ".join(sorted(VERBATIM_IN))}}}',
                     file, name, table)
             continue
