@@ -715,3 +715,46 @@ def test_release_refuses_a_zenodo_file_that_is_not_an_object(site, content, word
     result = run_cli(["release", "1.0.0", "-p", str(pkg)], site)
     assert result.exit_code == 1 and ".zenodo.json" in result.output and words in result.output, result.output
     assert snapshot(pkg) == before
+
+
+# --- a header that is not the schema's, and a file that is not UTF-8 from its first byte -----------------
+
+def _rewrite_units(site, edit) -> None:
+    path = site / "pkg" / "data" / "units.csv"
+    path.write_bytes(edit(path.read_bytes()))
+
+
+@pytest.mark.parametrize("edit,rule,words", [
+    (lambda b: b'"' + b, "unterminated-quote", "the header, has a quoted name never closed"),
+    (lambda b: b.replace(b"unit_id,name,", b'unit_id,"name"x,', 1), "stray-quote", "the header, has a stray double quote"),
+    (lambda b: b.replace(b"unit_id,", b"unit_id,unit_id,", 1), "header-mismatch", "the header, has 9 names"),
+    (lambda b: b"", "empty-file", "the file is empty"),
+    (lambda b: b.decode("utf-8").encode("utf-16"), "not-utf8", "UTF-16"),
+], ids=["quote-never-closed", "stray-quote", "one-name-too-many", "empty", "utf-16"])
+def test_a_broken_header_is_one_finding_on_line_1_for_every_command(site, edit, rule, words):
+    """A quote never closed in the header made the whole file one header cell: the table was read as empty,
+    with a foreign-key error for every row that points at it and counts of 0; a header with one name too
+    many was blamed on a trailing comma; a UTF-16 file on a carriage return."""
+    _rewrite_units(site, edit)
+    result = run_cli(["validate", "--format", "json", "-p", str(site / "pkg")], site)
+    assert result.exit_code == 1, result.output
+    [f] = json.loads(result.stdout)["findings"]
+    assert (f["rule"], f["file"], f["line"]) == (rule, "data/units.csv", 1) and words in f["message"], f
+    for args in (["stats"], ["show", "synth000000-2021-t001"]):
+        other = run_cli([*args, "-p", str(site / "pkg")], site)
+        assert other.exit_code == 1 and f"[structure/{rule}] data/units.csv, line 1" in other.output, other.output
+        assert "foreign-key" not in other.output, other.output
+
+
+def test_a_quoted_header_is_still_a_header(site):
+    _rewrite_units(site, lambda b: b.replace(b"unit_id,name,", b'"unit_id","name",', 1))
+    assert run_cli(["validate", "-p", str(site / "pkg")], site).exit_code == 0
+
+
+@pytest.mark.parametrize("value", ["x", "nan", "-1", "inf"])
+def test_a_view_budget_that_is_not_a_number_is_bad_usage(site, monkeypatch, value):
+    """BIZENV_VIEW_SECONDS set to garbage is named with exit code 2, not an internal error; nothing is built."""
+    monkeypatch.setenv("BIZENV_VIEW_SECONDS", value)
+    result = run_cli(["serve", "--metadata-only", "-p", str(site / "pkg")], site)
+    assert result.exit_code == 2 and "BIZENV_VIEW_SECONDS" in result.output, result.output
+    assert not (site / "pkg" / "build").exists() or not any((site / "pkg" / "build").iterdir())
