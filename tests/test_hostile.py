@@ -758,3 +758,57 @@ def test_a_view_budget_that_is_not_a_number_is_bad_usage(site, monkeypatch, valu
     result = run_cli(["serve", "--metadata-only", "-p", str(site / "pkg")], site)
     assert result.exit_code == 2 and "BIZENV_VIEW_SECONDS" in result.output, result.output
     assert not (site / "pkg" / "build").exists() or not any((site / "pkg" / "build").iterdir())
+
+
+# --- invisible characters in messages; settings and schema keys bizenv does not honour --------------------
+
+@pytest.mark.parametrize("column,value", [("task_id", "\ufeff{}"), ("seq", "\ufeff{}"), ("status", "{}\u200b"),
+                                          ("notes", "x\u2060"), ("measure_id", "\ufeff{}")])
+def test_an_invisible_character_inside_a_cell_is_found_and_shown_visibly(site, column, value):
+    """A byte-order mark (U+FEFF) after the first bytes is a character of its cell: the cell's own check finds it
+    (a text's invisible-character check, a key's pattern, a number's type, an enum) and every message shows
+    it escaped, so a value that looks right on the terminal is never reported as wrong."""
+    import csv
+
+    path = site / "pkg" / "data" / "tasks.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        old = list(csv.reader(fh))[1][list(csv.reader(open(path, encoding="utf-8")))[0].index(column)]
+    set_cell(site, "tasks", 1, column, value.format(old))
+    result = run_cli(["validate", "-p", str(site / "pkg")], site)
+    assert result.exit_code == 1 and "internal error" not in result.output, result.output
+    invisible = value.replace("{}", "").strip("x")
+    assert f"\\u{ord(invisible):04x}" in result.output and invisible not in result.output, result.output
+    assert f"column {column}" in result.output, result.output
+    as_json = run_cli(["validate", "--format", "json", "-p", str(site / "pkg")], site)
+    assert invisible not in as_json.stdout and any(
+        invisible in (f.get("value") or "") for f in json.loads(as_json.stdout)["findings"]), as_json.stdout
+
+
+def test_every_invisible_character_is_escaped_in_messages():
+    """The escaped set, code point by code point against Python's Unicode database: every format character,
+    line and paragraph separator and private-use character, the variation selectors and fillers; never a
+    letter, digit or punctuation (Chinese text is shown as it is)."""
+    import unicodedata
+
+    from bizenv.paths import UNPRINTABLE, json_safe, shown
+
+    extra = {0x34F, 0x115F, 0x1160, 0x3164, 0xFFA0, *range(0x180B, 0x1810), *range(0xFE00, 0xFE10),
+             *range(0xE0100, 0xE01F0)}
+    for code in range(0x110000):
+        kind = unicodedata.category(chr(code))
+        if kind in ("Cf", "Zl", "Zp", "Co") or code in extra or kind == "Cc" and code not in (9, 10):
+            assert UNPRINTABLE.match(chr(code)), hex(code)
+        elif kind[0] in "LNPSM" or kind == "Zs":
+            assert not UNPRINTABLE.match(chr(code)), hex(code)
+    assert shown("a\ufeffb\U000e0041中，") == "a\\ufeffb\\U000e0041中，"
+    text = json.dumps("a\ufeffb\U000e0041", ensure_ascii=False)
+    assert json.loads(json_safe(text)) == "a\ufeffb\U000e0041" and json_safe(text).isascii()
+
+
+@pytest.mark.parametrize("value", ["-1GB", "-0.5MB", "0GB", "-1"])
+def test_a_memory_limit_not_greater_than_0_is_bad_usage(site, monkeypatch, value):
+    """DuckDB reads a negative memory limit as no limit at all: refused with exit code 2, like any garbage."""
+    monkeypatch.setenv("BIZENV_MEMORY_LIMIT", value)
+    result = run_cli(["validate", "-p", str(site / "pkg")], site)
+    assert result.exit_code == 2 and "BIZENV_MEMORY_LIMIT" in result.output and "greater than 0" in result.output, \
+        result.output

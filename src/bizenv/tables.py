@@ -36,6 +36,18 @@ SAFE_CONFIG = {
 MEMORY_LIMIT = "1GB"
 
 
+def memory_limit(setting: str) -> str:
+    """BIZENV_MEMORY_LIMIT as DuckDB is given it, or :class:`SettingError`: DuckDB reads a negative size
+    (-1GB) as no limit at all and a size of 0 as a cap nothing fits in, so a size must be greater than 0."""
+    import re
+
+    number = re.match(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)", setting)
+    if number and not float(number[1]) > 0:
+        raise SettingError(f"BIZENV_MEMORY_LIMIT={setting[:40]!r} is not a memory size greater than 0, such as 1GB "
+                           "or 500MB; set it to one or unset it")
+    return setting
+
+
 def connect(database: str = ":memory:", read_only: bool = False, **config):
     import duckdb
 
@@ -94,13 +106,13 @@ class Workspace:
 
         import duckdb
 
+        limit = memory_limit(os.environ.get("BIZENV_MEMORY_LIMIT", MEMORY_LIMIT))
         self.spill = tempfile.mkdtemp(prefix=SPILL_PREFIX)
-        limit = os.environ.get("BIZENV_MEMORY_LIMIT", MEMORY_LIMIT)
         try:
             self.con = connect(database, memory_limit=limit, temp_directory=self.spill)
         except (duckdb.InvalidInputException, duckdb.ParserException) as exc:
             shutil.rmtree(self.spill, ignore_errors=True)
-            raise SettingError(f"BIZENV_MEMORY_LIMIT={limit!r} is not a memory size such as 1GB or 500MB "
+            raise SettingError(f"BIZENV_MEMORY_LIMIT={limit[:40]!r} is not a memory size such as 1GB or 500MB "
                                f"({str(exc).splitlines()[0]})") from None
 
     def __enter__(self):
