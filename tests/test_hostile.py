@@ -812,3 +812,84 @@ def test_a_memory_limit_not_greater_than_0_is_bad_usage(site, monkeypatch, value
     result = run_cli(["validate", "-p", str(site / "pkg")], site)
     assert result.exit_code == 2 and "BIZENV_MEMORY_LIMIT" in result.output and "greater than 0" in result.output, \
         result.output
+
+
+def _set_resource(**values):
+    def edit(site):
+        data = descriptor(site)
+        resource(data, "tasks").update(values)
+        if values.get("path") == "/":
+            resource(data, "tasks")["path"] = "data/tasks.csv/"
+        set_descriptor(site, data)
+    return edit
+
+
+def _set_schema(**values):
+    return lambda site: edit_schema(site, "tasks", lambda s: s.update(values))
+
+
+def _set_field(name, **values):
+    return lambda site: edit_schema(site, "tasks", lambda s: field(s, name).update(values))
+
+
+@pytest.mark.parametrize("edit,file,column,words", [
+    (_set_resource(encoding="gbk"), "datapackage.json", None, "reads UTF-8 only"),
+    (_set_resource(dialect={"delimiter": ";"}), "datapackage.json", None, '"dialect" sets \'delimiter\''),
+    (_set_resource(format="xlsx"), "datapackage.json", None, "reads CSV only"),
+    (_set_resource(path="/"), "datapackage.json", None, 'not a folder ending in "/"'),
+    (_set_schema(trueValues="yes"), "schemas/tasks.json", None, "belongs to each boolean field"),
+    (_set_field("seq", trueValues="yes"), "schemas/tasks.json", "seq", '"trueValues" must be a list of texts'),
+    (_set_field("task_id", format="email"), "schemas/tasks.json", "task_id", "default format only"),
+    (_set_field("source_line", type="date", format="%Q", constraints={}), "schemas/tasks.json", "source_line",
+     "default format only (YYYY-MM-DD)"),
+    (_set_schema(missingValues=["", "NA"]), "schemas/tasks.json", None, "only an empty cell as missing"),
+    (_set_schema(missingValues="NA"), "schemas/tasks.json", None, "only an empty cell as missing"),
+], ids=["encoding", "dialect", "format", "path-folder", "schema-truevalues", "field-truevalues-text",
+        "field-format", "date-format", "missing-values", "missing-values-text"])
+def test_a_reading_setting_bizenv_does_not_honour_is_refused(site, edit, file, column, words):
+    """A setting of how a table is read that bizenv would ignore (reading the file another way than its
+    author meant) is one schema finding naming the file and field, from bizenv's own check (not a
+    Frictionless error blamed on datapackage.json), in every command."""
+    edit(site)
+    result = run_cli(["validate", "--format", "json", "-p", str(site / "pkg")], site)
+    assert result.exit_code == 1, result.output
+    [f] = json.loads(result.stdout)["findings"]
+    assert (f["rule"], f["file"], f["column"]) == ("schema-error", file, column) and words in f["message"], f
+    assert "\n" not in f["message"] and len(f["message"]) < 300, f
+    other = run_cli(["stats", "-p", str(site / "pkg")], site)
+    assert other.exit_code == 1 and words in other.output, other.output
+
+
+def test_a_restated_default_dialect_and_encoding_are_accepted(site):
+    _set_resource(encoding="UTF-8", format="csv", dialect={"delimiter": ",", "header": True, "csvddfVersion": 1.2})(site)
+    _set_field("task_id", format="default")(site)
+    assert run_cli(["validate", "-p", str(site / "pkg")], site).exit_code == 0
+
+
+def test_a_long_enum_or_type_is_clipped_in_messages(site):
+    """An enum of 200,000 values was printed whole in every finding; a type that is a long list too."""
+    edit_schema(site, "tasks", lambda s: field(s, "status")["constraints"].update(
+        enum=["ok", *(f"value-{i}" for i in range(200_000))]))
+    set_cell(site, "tasks", 1, "status", "lost")
+    set_cell(site, "tasks", 2, "status", "lost")
+    result = run_cli(["validate", "--format", "json", "-p", str(site / "pkg")], site)
+    findings = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "constraint-error"]
+    assert result.exit_code == 1 and len(findings) == 2, result.output
+    assert all(len(f["message"]) < 400 for f in json.loads(result.stdout)["findings"])
+    assert all(len(f["message"]) < 400 and "200,001 values" in f["message"] for f in findings), findings
+    edit_schema(site, "tasks", lambda s: field(s, "text").update(type=["string"] * 100_000))
+    result = run_cli(["validate", "--format", "json", "-p", str(site / "pkg")], site)
+    [f] = json.loads(result.stdout)["findings"]
+    assert "unknown type" in f["message"] and len(f["message"]) < 400, f
+
+
+def test_a_long_header_name_is_a_header_mismatch_in_every_command(site):
+    """A header name longer than the CSV reader's default field limit was called a stray double quote in stats."""
+    import csv
+
+    csv.field_size_limit(131072)  # the reader's default, as in a fresh process (other commands raise it)
+    _rewrite_units(site, lambda b: b.replace(b"unit_id,", b"unit_id" + b"x" * 200_000 + b",", 1))
+    for args in (["stats"], ["validate"]):
+        result = run_cli([*args, "-p", str(site / "pkg")], site)
+        assert result.exit_code == 1 and "[structure/header-mismatch] data/units.csv, line 1" in result.output, \
+            result.output

@@ -23,8 +23,13 @@ NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 FIELD_TYPES = {"string", "integer", "number", "boolean", "date", "datetime", "year", "time", "yearmonth",
                "duration", "object", "array", "geopoint", "geojson", "any"}
 NUMERIC = {"integer", "number", "year"}
+FORMAT_HINT = {"date": "YYYY-MM-DD", "datetime": "YYYY-MM-DDThh:mm:ss", "time": "hh:mm:ss", "string": "any text",
+               "number": "digits with a point, such as 1.5", "integer": "digits, such as 12"}
 VERBATIM_IN = {"line", "document", "task_text", "field"}
 MAX_NAME = 200
+# the CSV dialect bizenv reads (the Table Schema defaults): a descriptor may restate it, never change it
+DIALECT = {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "header": True, "skipInitialSpace": False,
+           "lineTerminator": "\n"}
 
 
 def check(pkg: Package) -> list[Finding]:
@@ -52,6 +57,11 @@ def check(pkg: Package) -> list[Finding]:
             package_file(pkg.root, res.get("path"), f'resource "{name}" path')
         except PathRefused as exc:
             problem(str(exc), table=name, rule="path-refused")
+        else:
+            if res["path"].endswith("/"):
+                problem(f'resource "{name}": "path" must name a file, not a folder ending in "/"; remove the "/"',
+                        table=name)
+        _check_reading(res, name, problem)
         schema = res.get("schema")
         file = DESCRIPTOR
         if isinstance(schema, str):
@@ -69,6 +79,30 @@ def check(pkg: Package) -> list[Finding]:
         _check_keys(pkg, problem)
         _check_patterns(pkg, problem)
     return findings
+
+
+def _check_reading(res: dict, name: str, problem) -> None:
+    """Settings of how a resource is read that bizenv does not honour are refused, never ignored: it reads
+    each file as UTF-8 CSV in the default dialect."""
+    if "encoding" in res and not (isinstance(res["encoding"], str)
+                                  and res["encoding"].lower().replace("_", "-") in ("utf-8", "utf8")):
+        problem(f'resource "{name}": "encoding" is {_brief(res["encoding"])}, but bizenv reads UTF-8 only: save the '
+                'file as UTF-8 and write "encoding": "utf-8" (or leave it out)', table=name)
+    if "format" in res and not (isinstance(res["format"], str) and res["format"].lower() == "csv"):
+        problem(f'resource "{name}": "format" is {_brief(res["format"])}, but bizenv reads CSV only: save the file '
+                'as CSV and write "format": "csv" (or leave it out)', table=name)
+    if "mediatype" in res and res["mediatype"] != "text/csv":
+        problem(f'resource "{name}": "mediatype" is {_brief(res["mediatype"])}, but bizenv reads CSV only: write '
+                '"mediatype": "text/csv" (or leave it out)', table=name)
+    if "dialect" in res:
+        dialect = res["dialect"]
+        other = sorted(k for k in dialect if k != "csvddfVersion" and (k not in DIALECT or dialect[k] != DIALECT[k])) \
+            if isinstance(dialect, dict) else None
+        if other != []:
+            what = f'sets {", ".join(_brief(k) for k in other[:3])}' if other else "is not an object"
+            problem(f'resource "{name}": "dialect" {what}, but bizenv reads only comma-separated cells, quoted with " '
+                    '(written "" inside), a header line and LF line ends: save the file that way and remove "dialect"',
+                    table=name)
 
 
 def _names(value) -> list[str] | None:
@@ -102,9 +136,13 @@ def _check_schema(schema: dict, table: str, file: str, problem) -> None:
         seen.add(name)
         ftype = f.get("type", "string")
         if not isinstance(ftype, str) or ftype not in FIELD_TYPES:
-            problem(f'field "{name}": unknown type {ftype!r} (one of {", ".join(sorted(FIELD_TYPES))})',
+            problem(f'field "{name}": unknown type {_brief(ftype)} (one of {", ".join(sorted(FIELD_TYPES))})',
                     file, name, table)
             continue
+        if f.get("format", "default") != "default":
+            problem(f'field "{name}": "format" is {_brief(f["format"])}, but bizenv reads a field in its default format '
+                    f'only ({FORMAT_HINT.get(ftype, "as Table Schema defines it")}): write the values that way and '
+                    'remove "format"', file, name, table)
         for key in ("description", "title"):
             if key in f and not isinstance(f[key], str):
                 problem(f'field "{name}": "{key}" must be a text', file, name, table)
@@ -113,6 +151,14 @@ def _check_schema(schema: dict, table: str, file: str, problem) -> None:
                 problem(f'field "{name}": "{key}" must be a list of texts', file, name, table)
         _check_constraints(f, name, ftype, file, table, problem)
         _check_verbatim(f, name, file, table, problem)
+    if schema.get("missingValues", [""]) != [""]:
+        problem(f'"missingValues" is {_brief(schema["missingValues"])}, but bizenv reads only an empty cell as '
+                'missing: write missing values as empty cells and "missingValues": [""] (or leave it out)',
+                file, table=table)
+    for key in ("trueValues", "falseValues"):
+        if key in schema:
+            problem(f'"{key}" belongs to each boolean field (a list of texts), not to the Table Schema: move it there',
+                    file, table=table)
     if "description" in schema and not isinstance(schema["description"], str):
         problem('"description" of the Table Schema must be a text', file, table=table)
 
@@ -206,7 +252,7 @@ def _check_keys(pkg: Package, problem) -> None:
         if "primaryKey" in schema:
             pk = _names(schema["primaryKey"])
             if pk is None or not set(pk) <= fields:
-                problem(f'"primaryKey" must name fields of the table ({schema["primaryKey"]!r})', file, table=table)
+                problem(f'"primaryKey" must name fields of the table ({_brief(schema["primaryKey"])})', file, table=table)
         fks = schema.get("foreignKeys", [])
         if not isinstance(fks, list):
             problem('"foreignKeys" must be a list', file, table=table)

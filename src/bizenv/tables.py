@@ -247,6 +247,7 @@ def read_raw(con, pkg: Package, name: str, extra: str = "") -> Finding | None:
             why = f"cannot be read as CSV: {csv_cause(exc)}"
         return Finding("structure", rule, why, table=name, file=rel, line=line or None, fatal=True)
     problem = None
+    csv.field_size_limit(MAX_CELL)  # a long name is a name (the default limit would make it a csv.Error)
     try:  # the header as a CSV reader reads it: a quote never closed there would make the whole file one header
         header = next(csv.reader([first.rstrip("\r\n")], strict=True), [""])
     except csv.Error:
