@@ -54,8 +54,9 @@ def reference(data: bytes, n_fields: int) -> list[tuple]:
         rows = csv.reader(data.decode("utf-8", "replace").splitlines(keepends=True))
         start = 1
         for row in rows:
-            if len(row) > n_fields:
-                found.append(("extra-cell", start, True, f"line {start} has {len(row)} cells"))
+            if len(row) > n_fields:  # the header line is named as the header
+                found.append(("header-mismatch", 1, True, f"line 1, the header, has {len(row)} names") if start == 1
+                             else ("extra-cell", start, True, f"line {start} has {len(row)} cells"))
                 break
             start = rows.line_num + 1
     return found

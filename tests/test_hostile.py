@@ -665,3 +665,231 @@ def test_a_bound_an_integer_or_a_year_cannot_have_is_a_schema_finding(site, ftyp
         return
     [f] = errors
     assert (f["file"], f["column"]) == ("schemas/tasks.json", "seq") and expected in f["message"], f
+
+
+# --- JSON of the wrong type or size in a schema: one schema finding, never an internal error --------------
+
+def _set_type(value):
+    return lambda s: field(s, "text").update(type=value)
+
+
+def _set_verbatim_in(value):
+    return lambda s: field(s, "text").update(verbatim={"in": value})
+
+
+def _set_minimum(value):
+    return lambda s: field(s, "seq").update(constraints={"minimum": value})
+
+
+@pytest.mark.parametrize("edit,column,words", [
+    (_set_type(["string"]), "text", "unknown type"), (_set_type({"a": 1}), "text", "unknown type"),
+    (_set_verbatim_in(["line"]), "text", '"verbatim" must be'), (_set_verbatim_in({"a": 1}), "text", '"verbatim" must be'),
+    (_set_minimum(10 ** 400), "seq", "from -1e300 to 1e300"), (_set_minimum(-10 ** 400), "seq", "from -1e300 to 1e300"),
+], ids=["type-list", "type-object", "verbatim-in-list", "verbatim-in-object", "minimum-400-digits", "minimum-minus-400-digits"])
+def test_schema_values_of_the_wrong_type_or_size_are_schema_findings(site, edit, column, words):
+    edit_schema(site, "tasks", edit)
+    result = run_cli(["validate", "--format", "json", "-p", str(site / "pkg")], site)
+    assert result.exit_code == 1, result.output
+    [f] = json.loads(result.stdout)["findings"]
+    assert (f["rule"], f["file"], f["column"]) == ("schema-error", "schemas/tasks.json", column), f
+    assert words in f["message"] and len(f["message"]) < 300, f
+
+
+def test_a_schema_number_python_will_not_read_is_named(site):
+    """Python reads no integer of more than 4,300 digits: the schema is named, not an internal error."""
+    path = site / "pkg" / "schemas" / "tasks.json"
+    path.write_text(path.read_text(encoding="utf-8").replace('"name": "seq"', '"constraints": {"minimum": '
+                                                            + "9" * 5000 + '}, "name": "seq"', 1), encoding="utf-8")
+    for args in (["validate"], ["stats"]):
+        result = run_cli([*args, "-p", str(site / "pkg")], site)
+        assert result.exit_code == 1 and "internal error" not in result.output, result.output
+        assert "schemas/tasks.json" in result.output and "4,300 digits" in result.output, result.output
+
+
+@pytest.mark.parametrize("content,words", [("[1]", "must be a JSON object"), ("{x", "not JSON"),
+                                           ('{"n": ' + "9" * 5000 + "}", "not JSON")])
+def test_release_refuses_a_zenodo_file_that_is_not_an_object(site, content, words):
+    pkg = site / "pkg"
+    (pkg / ".zenodo.json").write_text(content, encoding="utf-8")
+    before = snapshot(pkg)
+    result = run_cli(["release", "1.0.0", "-p", str(pkg)], site)
+    assert result.exit_code == 1 and ".zenodo.json" in result.output and words in result.output, result.output
+    assert snapshot(pkg) == before
+
+
+# --- a header that is not the schema's, and a file that is not UTF-8 from its first byte -----------------
+
+def _rewrite_units(site, edit) -> None:
+    path = site / "pkg" / "data" / "units.csv"
+    path.write_bytes(edit(path.read_bytes()))
+
+
+@pytest.mark.parametrize("edit,rule,words", [
+    (lambda b: b'"' + b, "unterminated-quote", "the header, has a quoted name never closed"),
+    (lambda b: b.replace(b"unit_id,name,", b'unit_id,"name"x,', 1), "stray-quote", "the header, has a stray double quote"),
+    (lambda b: b.replace(b"unit_id,", b"unit_id,unit_id,", 1), "header-mismatch", "the header, has 9 names"),
+    (lambda b: b"", "empty-file", "the file is empty"),
+    (lambda b: b.decode("utf-8").encode("utf-16"), "not-utf8", "UTF-16"),
+], ids=["quote-never-closed", "stray-quote", "one-name-too-many", "empty", "utf-16"])
+def test_a_broken_header_is_one_finding_on_line_1_for_every_command(site, edit, rule, words):
+    """A quote never closed in the header made the whole file one header cell: the table was read as empty,
+    with a foreign-key error for every row that points at it and counts of 0; a header with one name too
+    many was blamed on a trailing comma; a UTF-16 file on a carriage return."""
+    _rewrite_units(site, edit)
+    result = run_cli(["validate", "--format", "json", "-p", str(site / "pkg")], site)
+    assert result.exit_code == 1, result.output
+    [f] = json.loads(result.stdout)["findings"]
+    assert (f["rule"], f["file"], f["line"]) == (rule, "data/units.csv", 1) and words in f["message"], f
+    for args in (["stats"], ["show", "synth000000-2021-t001"]):
+        other = run_cli([*args, "-p", str(site / "pkg")], site)
+        assert other.exit_code == 1 and f"[structure/{rule}] data/units.csv, line 1" in other.output, other.output
+        assert "foreign-key" not in other.output, other.output
+
+
+def test_a_quoted_header_is_still_a_header(site):
+    _rewrite_units(site, lambda b: b.replace(b"unit_id,name,", b'"unit_id","name",', 1))
+    assert run_cli(["validate", "-p", str(site / "pkg")], site).exit_code == 0
+
+
+@pytest.mark.parametrize("value", ["x", "nan", "-1", "inf"])
+def test_a_view_budget_that_is_not_a_number_is_bad_usage(site, monkeypatch, value):
+    """BIZENV_VIEW_SECONDS set to garbage is named with exit code 2, not an internal error; nothing is built."""
+    monkeypatch.setenv("BIZENV_VIEW_SECONDS", value)
+    result = run_cli(["serve", "--metadata-only", "-p", str(site / "pkg")], site)
+    assert result.exit_code == 2 and "BIZENV_VIEW_SECONDS" in result.output, result.output
+    assert not (site / "pkg" / "build").exists() or not any((site / "pkg" / "build").iterdir())
+
+
+# --- invisible characters in messages; settings and schema keys bizenv does not honour --------------------
+
+@pytest.mark.parametrize("column,value", [("task_id", "\ufeff{}"), ("seq", "\ufeff{}"), ("status", "{}\u200b"),
+                                          ("notes", "x\u2060"), ("measure_id", "\ufeff{}")])
+def test_an_invisible_character_inside_a_cell_is_found_and_shown_visibly(site, column, value):
+    """A byte-order mark (U+FEFF) after the first bytes is a character of its cell: the cell's own check finds it
+    (a text's invisible-character check, a key's pattern, a number's type, an enum) and every message shows
+    it escaped, so a value that looks right on the terminal is never reported as wrong."""
+    import csv
+
+    path = site / "pkg" / "data" / "tasks.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        old = list(csv.reader(fh))[1][list(csv.reader(open(path, encoding="utf-8")))[0].index(column)]
+    set_cell(site, "tasks", 1, column, value.format(old))
+    result = run_cli(["validate", "-p", str(site / "pkg")], site)
+    assert result.exit_code == 1 and "internal error" not in result.output, result.output
+    invisible = value.replace("{}", "").strip("x")
+    assert f"\\u{ord(invisible):04x}" in result.output and invisible not in result.output, result.output
+    assert f"column {column}" in result.output, result.output
+    as_json = run_cli(["validate", "--format", "json", "-p", str(site / "pkg")], site)
+    assert invisible not in as_json.stdout and any(
+        invisible in (f.get("value") or "") for f in json.loads(as_json.stdout)["findings"]), as_json.stdout
+
+
+def test_every_invisible_character_is_escaped_in_messages():
+    """The escaped set, code point by code point against Python's Unicode database: every format character,
+    line and paragraph separator and private-use character, the variation selectors and fillers; never a
+    letter, digit or punctuation (Chinese text is shown as it is)."""
+    import unicodedata
+
+    from bizenv.paths import UNPRINTABLE, json_safe, shown
+
+    extra = {0x34F, 0x115F, 0x1160, 0x3164, 0xFFA0, *range(0x180B, 0x1810), *range(0xFE00, 0xFE10),
+             *range(0xE0100, 0xE01F0)}
+    for code in range(0x110000):
+        kind = unicodedata.category(chr(code))
+        if kind in ("Cf", "Zl", "Zp", "Co") or code in extra or kind == "Cc" and code not in (9, 10):
+            assert UNPRINTABLE.match(chr(code)), hex(code)
+        elif kind[0] in "LNPSM" or kind == "Zs":
+            assert not UNPRINTABLE.match(chr(code)), hex(code)
+    assert shown("a\ufeffb\U000e0041中，") == "a\\ufeffb\\U000e0041中，"
+    text = json.dumps("a\ufeffb\U000e0041", ensure_ascii=False)
+    assert json.loads(json_safe(text)) == "a\ufeffb\U000e0041" and json_safe(text).isascii()
+
+
+@pytest.mark.parametrize("value", ["-1GB", "-0.5MB", "0GB", "-1"])
+def test_a_memory_limit_not_greater_than_0_is_bad_usage(site, monkeypatch, value):
+    """DuckDB reads a negative memory limit as no limit at all: refused with exit code 2, like any garbage."""
+    monkeypatch.setenv("BIZENV_MEMORY_LIMIT", value)
+    result = run_cli(["validate", "-p", str(site / "pkg")], site)
+    assert result.exit_code == 2 and "BIZENV_MEMORY_LIMIT" in result.output and "greater than 0" in result.output, \
+        result.output
+
+
+def _set_resource(**values):
+    def edit(site):
+        data = descriptor(site)
+        resource(data, "tasks").update(values)
+        if values.get("path") == "/":
+            resource(data, "tasks")["path"] = "data/tasks.csv/"
+        set_descriptor(site, data)
+    return edit
+
+
+def _set_schema(**values):
+    return lambda site: edit_schema(site, "tasks", lambda s: s.update(values))
+
+
+def _set_field(name, **values):
+    return lambda site: edit_schema(site, "tasks", lambda s: field(s, name).update(values))
+
+
+@pytest.mark.parametrize("edit,file,column,words", [
+    (_set_resource(encoding="gbk"), "datapackage.json", None, "reads UTF-8 only"),
+    (_set_resource(dialect={"delimiter": ";"}), "datapackage.json", None, '"dialect" sets \'delimiter\''),
+    (_set_resource(format="xlsx"), "datapackage.json", None, "reads CSV only"),
+    (_set_resource(path="/"), "datapackage.json", None, 'not a folder ending in "/"'),
+    (_set_schema(trueValues="yes"), "schemas/tasks.json", None, "belongs to each boolean field"),
+    (_set_field("seq", trueValues="yes"), "schemas/tasks.json", "seq", '"trueValues" must be a list of texts'),
+    (_set_field("task_id", format="email"), "schemas/tasks.json", "task_id", "default format only"),
+    (_set_field("source_line", type="date", format="%Q", constraints={}), "schemas/tasks.json", "source_line",
+     "default format only (YYYY-MM-DD)"),
+    (_set_schema(missingValues=["", "NA"]), "schemas/tasks.json", None, "only an empty cell as missing"),
+    (_set_schema(missingValues="NA"), "schemas/tasks.json", None, "only an empty cell as missing"),
+], ids=["encoding", "dialect", "format", "path-folder", "schema-truevalues", "field-truevalues-text",
+        "field-format", "date-format", "missing-values", "missing-values-text"])
+def test_a_reading_setting_bizenv_does_not_honour_is_refused(site, edit, file, column, words):
+    """A setting of how a table is read that bizenv would ignore (reading the file another way than its
+    author meant) is one schema finding naming the file and field, from bizenv's own check (not a
+    Frictionless error blamed on datapackage.json), in every command."""
+    edit(site)
+    result = run_cli(["validate", "--format", "json", "-p", str(site / "pkg")], site)
+    assert result.exit_code == 1, result.output
+    [f] = json.loads(result.stdout)["findings"]
+    assert (f["rule"], f["file"], f["column"]) == ("schema-error", file, column) and words in f["message"], f
+    assert "\n" not in f["message"] and len(f["message"]) < 300, f
+    other = run_cli(["stats", "-p", str(site / "pkg")], site)
+    assert other.exit_code == 1 and words in other.output, other.output
+
+
+def test_a_restated_default_dialect_and_encoding_are_accepted(site):
+    _set_resource(encoding="UTF-8", format="csv", dialect={"delimiter": ",", "header": True, "csvddfVersion": 1.2})(site)
+    _set_field("task_id", format="default")(site)
+    assert run_cli(["validate", "-p", str(site / "pkg")], site).exit_code == 0
+
+
+def test_a_long_enum_or_type_is_clipped_in_messages(site):
+    """An enum of 200,000 values was printed whole in every finding; a type that is a long list too."""
+    edit_schema(site, "tasks", lambda s: field(s, "status")["constraints"].update(
+        enum=["ok", *(f"value-{i}" for i in range(200_000))]))
+    set_cell(site, "tasks", 1, "status", "lost")
+    set_cell(site, "tasks", 2, "status", "lost")
+    result = run_cli(["validate", "--format", "json", "-p", str(site / "pkg")], site)
+    findings = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "constraint-error"]
+    assert result.exit_code == 1 and len(findings) == 2, result.output
+    assert all(len(f["message"]) < 400 for f in json.loads(result.stdout)["findings"])
+    assert all(len(f["message"]) < 400 and "200,001 values" in f["message"] for f in findings), findings
+    edit_schema(site, "tasks", lambda s: field(s, "text").update(type=["string"] * 100_000))
+    result = run_cli(["validate", "--format", "json", "-p", str(site / "pkg")], site)
+    [f] = json.loads(result.stdout)["findings"]
+    assert "unknown type" in f["message"] and len(f["message"]) < 400, f
+
+
+def test_a_long_header_name_is_a_header_mismatch_in_every_command(site):
+    """A header name longer than the CSV reader's default field limit was called a stray double quote in stats."""
+    import csv
+
+    csv.field_size_limit(131072)  # the reader's default, as in a fresh process (other commands raise it)
+    _rewrite_units(site, lambda b: b.replace(b"unit_id,", b"unit_id" + b"x" * 200_000 + b",", 1))
+    for args in (["stats"], ["validate"]):
+        result = run_cli([*args, "-p", str(site / "pkg")], site)
+        assert result.exit_code == 1 and "[structure/header-mismatch] data/units.csv, line 1" in result.output, \
+            result.output

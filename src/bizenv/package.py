@@ -286,5 +286,7 @@ def read_json(root: Path, relative: str, what: str):
     except json.JSONDecodeError as exc:
         raise PackageError(f"{shown(relative)}: not valid JSON: {exc.msg} at line {exc.lineno}, "
                            f"column {exc.colno}") from None
+    except ValueError:  # Python refuses to read an integer of more than 4,300 digits
+        raise PackageError(f"{shown(relative)}: a number in it has more than 4,300 digits; write it shorter") from None
     except RecursionError:
         raise PackageError(f"{shown(relative)}: JSON nested too deeply") from None

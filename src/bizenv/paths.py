@@ -30,8 +30,31 @@ MAX_META_BYTES = 16 * 1024**2
 CORPUS_FOLDERS = ("data", "schemas", "sources", "sql", "validation")
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# what a message escapes: C0 and C1 controls, and the bidirectional overrides that reorder a terminal line
-UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# what a message escapes: C0 and C1 controls (but TAB and LF), the bidirectional overrides that reorder a
+# terminal line, and every character a terminal shows as nothing, so that a value never looks right while
+# it is not: the format characters (Cf: zero-width spaces and joiners, a byte-order mark, the soft hyphen,
+# bidirectional marks and isolates, tags, ...), line and paragraph separators, variation selectors, the
+# combining grapheme joiner, Mongolian free variation selectors, the Hangul fillers and private use
+# (tests/test_hostile.py checks the list against Python's Unicode database, code point by code point)
+UNPRINTABLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
+    "\u115f\u1160\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164"
+    "\ue000-\uf8ff\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f\U000e0100-\U000e01ef"
+    "\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
+
+
+def _escaped(m: re.Match) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def _json_escaped(m: re.Match) -> str:
+    code = ord(m.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # JSON writes a character beyond the BMP as its UTF-16 surrogate pair
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 class PathRefused(Exception):
@@ -39,17 +62,16 @@ class PathRefused(Exception):
 
 
 def shown(path: object) -> str:
-    """A path (or any text from outside) as a message may print it: control characters escaped."""
+    """A path (or any text from outside) as a message may print it: control and invisible characters escaped."""
     text = str(path)
     if not UNPRINTABLE.search(text):
         return text
-    return UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}",
-                           text)
+    return UNPRINTABLE.sub(_escaped, text)
 
 
 def json_safe(text: str) -> str:
-    """JSON text with C1 controls and bidirectional overrides written as \\u escapes (still the same JSON)."""
-    return UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    """JSON text with what UNPRINTABLE matches written as \\u escapes (still the same JSON)."""
+    return UNPRINTABLE.sub(_json_escaped, text)
 
 
 def package_file(root: Path, relative: object, what: str, max_bytes: int = MAX_DATA_BYTES,

@@ -161,8 +161,10 @@ def version_files(pkg: Package, version: str, date: dt.date) -> dict[str, bytes]
     if zen is not None:
         try:
             meta = json.loads(zen)
-        except json.JSONDecodeError as exc:
-            raise ReleaseError(f".zenodo.json: not JSON ({exc})") from None
+        except ValueError as exc:  # not JSON, or an integer of more than 4,300 digits
+            raise ReleaseError(f".zenodo.json: not JSON ({_visible(str(exc))})") from None
+        if not isinstance(meta, dict):
+            raise ReleaseError('.zenodo.json: must be a JSON object ({"title": ..., ...})')
         meta.update(version=version, publication_date=date.isoformat())
         files[".zenodo.json"] = (json.dumps(meta, ensure_ascii=False, indent=2) + "\n").encode()
     readme = _read(pkg, "README.md")

@@ -23,8 +23,13 @@ NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 FIELD_TYPES = {"string", "integer", "number", "boolean", "date", "datetime", "year", "time", "yearmonth",
                "duration", "object", "array", "geopoint", "geojson", "any"}
 NUMERIC = {"integer", "number", "year"}
+FORMAT_HINT = {"date": "YYYY-MM-DD", "datetime": "YYYY-MM-DDThh:mm:ss", "time": "hh:mm:ss", "string": "any text",
+               "number": "digits with a point, such as 1.5", "integer": "digits, such as 12"}
 VERBATIM_IN = {"line", "document", "task_text", "field"}
 MAX_NAME = 200
+# the CSV dialect bizenv reads (the Table Schema defaults): a descriptor may restate it, never change it
+DIALECT = {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "header": True, "skipInitialSpace": False,
+           "lineTerminator": "\n"}
 
 
 def check(pkg: Package) -> list[Finding]:
@@ -52,6 +57,11 @@ def check(pkg: Package) -> list[Finding]:
             package_file(pkg.root, res.get("path"), f'resource "{name}" path')
         except PathRefused as exc:
             problem(str(exc), table=name, rule="path-refused")
+        else:
+            if res["path"].endswith("/"):
+                problem(f'resource "{name}": "path" must name a file, not a folder ending in "/"; remove the "/"',
+                        table=name)
+        _check_reading(res, name, problem)
         schema = res.get("schema")
         file = DESCRIPTOR
         if isinstance(schema, str):
@@ -69,6 +79,30 @@ def check(pkg: Package) -> list[Finding]:
         _check_keys(pkg, problem)
         _check_patterns(pkg, problem)
     return findings
+
+
+def _check_reading(res: dict, name: str, problem) -> None:
+    """Settings of how a resource is read that bizenv does not honour are refused, never ignored: it reads
+    each file as UTF-8 CSV in the default dialect."""
+    if "encoding" in res and not (isinstance(res["encoding"], str)
+                                  and res["encoding"].lower().replace("_", "-") in ("utf-8", "utf8")):
+        problem(f'resource "{name}": "encoding" is {_brief(res["encoding"])}, but bizenv reads UTF-8 only: save the '
+                'file as UTF-8 and write "encoding": "utf-8" (or leave it out)', table=name)
+    if "format" in res and not (isinstance(res["format"], str) and res["format"].lower() == "csv"):
+        problem(f'resource "{name}": "format" is {_brief(res["format"])}, but bizenv reads CSV only: save the file '
+                'as CSV and write "format": "csv" (or leave it out)', table=name)
+    if "mediatype" in res and res["mediatype"] != "text/csv":
+        problem(f'resource "{name}": "mediatype" is {_brief(res["mediatype"])}, but bizenv reads CSV only: write '
+                '"mediatype": "text/csv" (or leave it out)', table=name)
+    if "dialect" in res:
+        dialect = res["dialect"]
+        other = sorted(k for k in dialect if k != "csvddfVersion" and (k not in DIALECT or dialect[k] != DIALECT[k])) \
+            if isinstance(dialect, dict) else None
+        if other != []:
+            what = f'sets {", ".join(_brief(k) for k in other[:3])}' if other else "is not an object"
+            problem(f'resource "{name}": "dialect" {what}, but bizenv reads only comma-separated cells, quoted with " '
+                    '(written "" inside), a header line and LF line ends: save the file that way and remove "dialect"',
+                    table=name)
 
 
 def _names(value) -> list[str] | None:
@@ -101,10 +135,14 @@ def _check_schema(schema: dict, table: str, file: str, problem) -> None:
             problem(f'field "{name}" is defined twice', file, name, table)
         seen.add(name)
         ftype = f.get("type", "string")
-        if ftype not in FIELD_TYPES:
-            problem(f'field "{name}": unknown type {ftype!r} (one of {", ".join(sorted(FIELD_TYPES))})',
+        if not isinstance(ftype, str) or ftype not in FIELD_TYPES:
+            problem(f'field "{name}": unknown type {_brief(ftype)} (one of {", ".join(sorted(FIELD_TYPES))})',
                     file, name, table)
             continue
+        if f.get("format", "default") != "default":
+            problem(f'field "{name}": "format" is {_brief(f["format"])}, but bizenv reads a field in its default format '
+                    f'only ({FORMAT_HINT.get(ftype, "as Table Schema defines it")}): write the values that way and '
+                    'remove "format"', file, name, table)
         for key in ("description", "title"):
             if key in f and not isinstance(f[key], str):
                 problem(f'field "{name}": "{key}" must be a text', file, name, table)
@@ -113,6 +151,14 @@ def _check_schema(schema: dict, table: str, file: str, problem) -> None:
                 problem(f'field "{name}": "{key}" must be a list of texts', file, name, table)
         _check_constraints(f, name, ftype, file, table, problem)
         _check_verbatim(f, name, file, table, problem)
+    if schema.get("missingValues", [""]) != [""]:
+        problem(f'"missingValues" is {_brief(schema["missingValues"])}, but bizenv reads only an empty cell as '
+                'missing: write missing values as empty cells and "missingValues": [""] (or leave it out)',
+                file, table=table)
+    for key in ("trueValues", "falseValues"):
+        if key in schema:
+            problem(f'"{key}" belongs to each boolean field (a list of texts), not to the Table Schema: move it there',
+                    file, table=table)
     if "description" in schema and not isinstance(schema["description"], str):
         problem('"description" of the Table Schema must be a text', file, table=table)
 
@@ -141,26 +187,33 @@ def _check_constraints(f: dict, name: str, ftype: str, file: str, table: str, pr
             continue
         value = c[key]
         if ftype in NUMERIC:
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
-                and abs(value) < 1e300
+            # a bound beyond 1e300 (an int of any size, too: math.isfinite cannot take one beyond a float) is refused
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 1e300 \
+                and math.isfinite(value)
             # Frictionless reads the bound of an integer as an int (100.0 is 100; it stops on 2.5), and a year's
             # only as written as an int from 0 to 9999
             if ok and ftype in ("integer", "year") and not (
                     value == int(value) if ftype == "integer" else isinstance(value, int) and 0 <= value <= 9999):
                 kind = "a whole number" if ftype == "integer" else "a whole number from 0 to 9999, written without a point"
-                problem(f'field "{name}": constraint "{key}" must be {kind}, not {value!r}', file, name, table)
+                problem(f'field "{name}": constraint "{key}" must be {kind}, not {_brief(value)}', file, name, table)
                 continue
         elif ftype == "date":
             ok = isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None and _iso(value)
         else:
             ok = False
         if not ok:
-            kind = "a number" if ftype in NUMERIC else "a date YYYY-MM-DD" if ftype == "date" else None
-            problem(f'field "{name}": constraint "{key}" must be {kind}, not {value!r}' if kind else
+            kind = "a number from -1e300 to 1e300" if ftype in NUMERIC else "a date YYYY-MM-DD" if ftype == "date" else None
+            problem(f'field "{name}": constraint "{key}" must be {kind}, not {_brief(value)}' if kind else
                     f'field "{name}": constraint "{key}" does not apply to type {ftype!r}', file, name, table)
     for key in ("minLength", "maxLength"):
         if key in c and not (isinstance(c[key], int) and not isinstance(c[key], bool) and c[key] >= 0):
             problem(f'field "{name}": constraint "{key}" must be a whole number >= 0', file, name, table)
+
+
+def _brief(value) -> str:
+    """A schema value as a message shows it: its repr, clipped (a bound may have hundreds of digits)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _iso(value: str) -> bool:
@@ -178,7 +231,7 @@ def _check_verbatim(f: dict, name: str, file: str, table: str, problem) -> None:
         return
     specs = f["verbatim"] if isinstance(f["verbatim"], list) else [f["verbatim"]]
     for spec in specs:
-        if not isinstance(spec, dict) or spec.get("in") not in VERBATIM_IN:
+        if not isinstance(spec, dict) or not isinstance(spec.get("in"), str) or spec["in"] not in VERBATIM_IN:
             problem(f'field "{name}": "verbatim" must be {{"in": one of {", ".join(sorted(VERBATIM_IN))}}}',
                     file, name, table)
             continue
@@ -199,7 +252,7 @@ def _check_keys(pkg: Package, problem) -> None:
         if "primaryKey" in schema:
             pk = _names(schema["primaryKey"])
             if pk is None or not set(pk) <= fields:
-                problem(f'"primaryKey" must name fields of the table ({schema["primaryKey"]!r})', file, table=table)
+                problem(f'"primaryKey" must name fields of the table ({_brief(schema["primaryKey"])})', file, table=table)
         fks = schema.get("foreignKeys", [])
         if not isinstance(fks, list):
             problem('"foreignKeys" must be a list', file, table=table)

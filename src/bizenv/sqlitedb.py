@@ -175,6 +175,24 @@ def _in_definition_order(pkg: Package, views: list[str]) -> list[str]:
 VIEW_SECONDS = 600.0
 
 
+def view_seconds(setting: str | None) -> float:
+    """The budget per view: BIZENV_VIEW_SECONDS when set (a positive number of seconds), else VIEW_SECONDS."""
+    import math
+
+    from .tables import SettingError
+
+    if setting is None:
+        return VIEW_SECONDS
+    try:
+        seconds = float(setting)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise SettingError(f"BIZENV_VIEW_SECONDS={setting[:40]!r} is not a number of seconds greater than 0, such as "
+                           "600; set it to one or unset it")
+    return seconds
+
+
 class ViewTimeout(Exception):
     pass
 
@@ -186,7 +204,7 @@ class time_budget:
         import os
 
         self.con, self.out, self.name = con, out, name
-        self.seconds = float(os.environ.get("BIZENV_VIEW_SECONDS", VIEW_SECONDS))
+        self.seconds = view_seconds(os.environ.get("BIZENV_VIEW_SECONDS"))
 
     def __enter__(self):
         import threading

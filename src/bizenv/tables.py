@@ -36,6 +36,18 @@ SAFE_CONFIG = {
 MEMORY_LIMIT = "1GB"
 
 
+def memory_limit(setting: str) -> str:
+    """BIZENV_MEMORY_LIMIT as DuckDB is given it, or :class:`SettingError`: DuckDB reads a negative size
+    (-1GB) as no limit at all and a size of 0 as a cap nothing fits in, so a size must be greater than 0."""
+    import re
+
+    number = re.match(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)", setting)
+    if number and not float(number[1]) > 0:
+        raise SettingError(f"BIZENV_MEMORY_LIMIT={setting[:40]!r} is not a memory size greater than 0, such as 1GB "
+                           "or 500MB; set it to one or unset it")
+    return setting
+
+
 def connect(database: str = ":memory:", read_only: bool = False, **config):
     import duckdb
 
@@ -94,13 +106,13 @@ class Workspace:
 
         import duckdb
 
+        limit = memory_limit(os.environ.get("BIZENV_MEMORY_LIMIT", MEMORY_LIMIT))
         self.spill = tempfile.mkdtemp(prefix=SPILL_PREFIX)
-        limit = os.environ.get("BIZENV_MEMORY_LIMIT", MEMORY_LIMIT)
         try:
             self.con = connect(database, memory_limit=limit, temp_directory=self.spill)
         except (duckdb.InvalidInputException, duckdb.ParserException) as exc:
             shutil.rmtree(self.spill, ignore_errors=True)
-            raise SettingError(f"BIZENV_MEMORY_LIMIT={limit!r} is not a memory size such as 1GB or 500MB "
+            raise SettingError(f"BIZENV_MEMORY_LIMIT={limit[:40]!r} is not a memory size such as 1GB or 500MB "
                                f"({str(exc).splitlines()[0]})") from None
 
     def __enter__(self):
@@ -199,6 +211,8 @@ def read_raw(con, pkg: Package, name: str, extra: str = "") -> Finding | None:
     + 2 (the header is record 1); a view adds it without a window over the file.  Returns None,
     or a finding saying why the file cannot be read this way (nothing is left behind then).
     """
+    import csv
+
     from .validate.filecheck import MAX_CELL, first_problem
 
     names, path, rel = pkg.field_names(name), pkg.path(name), pkg.relpath(name)
@@ -221,7 +235,7 @@ def read_raw(con, pkg: Package, name: str, extra: str = "") -> Finding | None:
             f"delim = ',', quote = '\"', escape = '\"', strict_mode = true, max_line_size = {MAX_CELL}, "
             "columns = {" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "})", [str(path)])
         with path.open(encoding="utf-8", newline="") as fh:
-            header = fh.readline(1 << 20).rstrip("\r\n").split(",")
+            first = fh.readline(1 << 20)
     except Exception as exc:  # duckdb.Error, OSError, UnicodeDecodeError: ragged, unreadable, not UTF-8
         raise_if_not_data(exc)
         con.execute(f"DROP TABLE IF EXISTS {data}")
@@ -233,14 +247,28 @@ def read_raw(con, pkg: Package, name: str, extra: str = "") -> Finding | None:
             why = f"cannot be read as CSV: {csv_cause(exc)}"
         return Finding("structure", rule, why, table=name, file=rel, line=line or None, fatal=True)
     problem = None
-    if header and header[0].startswith("\ufeff"):
+    csv.field_size_limit(MAX_CELL)  # a long name is a name (the default limit would make it a csv.Error)
+    try:  # the header as a CSV reader reads it: a quote never closed there would make the whole file one header
+        header = next(csv.reader([first.rstrip("\r\n")], strict=True), [""])
+    except csv.Error:
+        header = None
+    if not first:
+        problem = Finding("structure", "empty-file", "the file is empty; it needs at least its header line "
+                          "(the field names of its Table Schema)", table=name, file=rel, line=1, fatal=True)
+    elif header is None:
+        unclosed = first.count('"') % 2
+        problem = Finding("structure", "unterminated-quote" if unclosed else "stray-quote",
+                          f"line 1, the header, has {'a quoted name never closed' if unclosed else 'a stray double quote'}"
+                          f": write the header as the field names of the Table Schema (expected: {','.join(names)})",
+                          table=name, file=rel, row=1, line=1, value=first.rstrip("\r\n")[:500], fatal=True)
+    elif header and header[0].startswith("\ufeff"):
         problem = Finding("structure", "byte-order-mark",
                           "the file starts with a byte-order mark (BOM); save it as UTF-8 without BOM",
                           table=name, file=rel, row=1, line=1, column=names[0], fatal=True)
-    elif [h.strip('"') for h in header] != names:
+    elif header != names:
         problem = Finding("structure", "header-mismatch",
                           f"header does not match the Table Schema (expected: {','.join(names)})",
-                          table=name, file=rel, row=1, line=1, value=",".join(header)[:500], fatal=True)
+                          table=name, file=rel, row=1, line=1, value=first.rstrip("\r\n")[:500], fatal=True)
     if problem:
         con.execute(f"DROP TABLE {data}")
         return problem

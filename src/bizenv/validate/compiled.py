@@ -139,7 +139,7 @@ def _cell_checks(pkg: Package, name: str, flagged: str | None = None) -> tuple[l
             rowparts.append(f"{sel}, 'constraint-error', {note}",
                          f"{v} IS NULL")
         if "enum" in c:
-            note = lit(f'constraint "enum" is "{c["enum"]}"')
+            note = lit(f'constraint "enum" is "{clip_enum(c["enum"])}"')
             if ftype == "boolean" or ftype in TYPE_CHECK:
                 # by value, as Frictionless: enum ["true"] takes TRUE and 1, [2] takes 02 and +2; the cell and each
                 # allowed value as key_value writes them (a NaN is written with 0 in the cell, -1 in the enum: it
@@ -171,6 +171,16 @@ def _cell_checks(pkg: Package, name: str, flagged: str | None = None) -> tuple[l
                          f"JOIN ({_repeats(raw, [key_value(f)], f'({key_value(f)}) IS NOT NULL')}) d USING (_row) "
                          "WHERE d.earlier IS NOT NULL")
     return parts, conditions
+
+
+def clip_enum(enum: list) -> str:
+    """An enum as a finding shows it: in full as Frictionless writes it, clipped when long (an enum of
+    200,000 values would otherwise be printed whole in every finding)."""
+    text = str(enum)
+    return text if len(text) <= ENUM_SHOWN else f"{text[:ENUM_SHOWN]}… ({len(enum):,} values)"
+
+
+ENUM_SHOWN = 200
 
 
 def key_value(field: dict, v: str | None = None, row: str = "_row") -> str:

@@ -68,6 +68,10 @@ def scan(path, table: str, rel: str, n_fields: int) -> FileState:
             while size := fh.readinto(buf):
                 if not started:
                     started = True
+                    if buf.startswith((b"\xff\xfe", b"\xfe\xff"), 0, size):  # UTF-16 or UTF-32, as Excel saves "Unicode text"
+                        return FileState([finding(
+                            "not-utf8", "the file is UTF-16 (it starts with a UTF-16 byte-order mark), not UTF-8; "
+                            "save it as UTF-8 without BOM", 1, True)], True)
                     if buf.startswith(b"\xef\xbb\xbf", 0, size):
                         return FileState([finding(
                             "byte-order-mark", "the file starts with a byte-order mark (BOM); save it as UTF-8 "
@@ -117,7 +121,9 @@ def scan(path, table: str, rel: str, n_fields: int) -> FileState:
     records = ends - blanks + (last != LF)  # the last line counts without its line end
     if balanced and records and commas != (n_fields - 1) * records:
         line, cells = _first_wide(path, n_fields)
-        if line is not None:
+        if line == 1:
+            found.append(finding("header-mismatch", header_count(cells, n_fields), 1, True))
+        elif line is not None:
             found.append(finding(
                 "extra-cell", f"line {line} has {cells} cells, the header has {n_fields}: a trailing comma adds an "
                 "empty cell; remove the extra comma(s)", line, True))
@@ -155,6 +161,12 @@ def _outside(a, odd: int, last: int) -> _Outside:
     return _Outside(nl, int(out.size), commas, out[before == LF], int(q.size))
 
 
+def header_count(cells: int, n_fields: int) -> str:
+    """The message for a header line with more or fewer names than the Table Schema has fields."""
+    return (f"line 1, the header, has {cells} names, the Table Schema {n_fields} fields: the header must be the "
+            "schema's field names, in order, separated by commas")
+
+
 def _first_wide(path, n_fields: int) -> tuple[int | None, int]:
     """The first physical line whose row has more cells than the header (row by row; only when needed)."""
     csv.field_size_limit(MAX_CELL * 4)
@@ -176,6 +188,8 @@ def first_problem(path, n_fields: int) -> tuple[int, str, str]:
             reader = csv.reader(fh, strict=True)
             start = 1
             for row in reader:
+                if len(row) != n_fields and row and start == 1:
+                    return 1, "header-mismatch", header_count(len(row), n_fields)
                 if len(row) != n_fields and row:
                     fix = "a trailing comma adds an empty cell; remove it" if len(row) > n_fields else \
                         "a cell is missing, or a text with a comma or a line break is not in double quotes"
