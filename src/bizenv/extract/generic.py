@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from ..cells import PAD, split_units
 from .common import Draft
 from .recognize import (
-    FIRST_IS_LEAD, STYLE_NAMES, Clause, deadline_rows, field_line, header_role, matching_form, numbering,
+    FIRST_IS_LEAD, STYLE_NAMES, Clause, closing_block, deadline_rows, field_line, header_role, matching_form, numbering,
     parse_clause, parse_labelled, trailing_clauses, OPENERS, CLOSERS, LABEL_RE, _value,
 )
 
@@ -283,7 +283,9 @@ def _cut_inside(last: "Para", texts: list[str]) -> bool:
     return True
 
 
-def paragraphs(lines: list[str]) -> list[Para]:
+def paragraphs(lines: list[str], closing: int | None = None) -> list[Para]:
+    """The paragraphs of ``lines``; from line ``closing`` on (:func:`~bizenv.extract.recognize.closing_block`: the
+    issuer, date and lists that end the document) a line goes on a paragraph only inside an open unit clause."""
     paras: list[Para] = []
     for no, raw in enumerate(lines, start=1):
         if not raw.strip(PAD + "\r"):
@@ -291,7 +293,8 @@ def paragraphs(lines: list[str]) -> list[Para]:
         norm = matching_form(raw)
         starts_new = numbering(norm) is not None or field_line(norm) is not None
         if paras and not starts_new and no - paras[-1].lines[-1][0] <= 2 and (
-                _open_depth(paras[-1].norm) > 0 or _wrapped(lines[paras[-1].lines[-1][0] - 1])):
+                _open_depth(paras[-1].norm) > 0
+                or (_wrapped(lines[paras[-1].lines[-1][0] - 1]) and (closing is None or no < closing))):
             paras[-1].add(no, raw, norm)  # the unit clause (or the sentence) goes on on the next line
         else:
             paras.append(Para([(no, 0)], raw, norm))
@@ -323,7 +326,8 @@ def _split_inline_items(p: Para, first_is_lead: bool) -> list[Para]:
 
 def extract_paragraphs(lines: list[str], document_id: str, year: int | None = None) -> Draft:
     year = _year_of(document_id, year)
-    paras = paragraphs(lines)
+    closing = closing_block(lines)
+    paras = paragraphs(lines, closing)
     doc_first_is_lead = any(FIRST_IS_LEAD.search(p.norm) for p in paras)
     w = Writer(document_id, year, doc_first_is_lead)
     w.coverage.lines = sum(1 for line in lines if line.strip(PAD + "\r"))
