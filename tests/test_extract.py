@@ -1077,3 +1077,49 @@ def test_a_signature_after_a_real_excerpt_changes_no_row(path):
     signed = extract_lines(lines + ["某市人民政府办公室", "2023年9月20日"], "doc-2023", "paragraphs")
     for table in ("measures", "tasks", "assignments", "deadlines", "targets"):
         assert signed.rows[table] == plain.rows[table], table
+
+
+# --- dates printed with pinyin inside them, and in traditional characters -----------------------------------
+
+HEAD = ["一、主要任务", "1.优化企业开办服务，压缩开办时间。（市市场监管局牵头）"]
+
+
+@pytest.mark.parametrize("line, due, precision, pinyin_note", [
+    ("2.推进改革，2022年(nián)6月(yuè)底前完成。（市发展改革委牵头）", "2022-06-30", "month", True),
+    ("2.推進改革，2022年(nián)6月底前完成。（市發(fā)展改革委牽頭）", "2022-06-30", "month", True),
+    ("2.推进改革。（市发展改革委牵头，2022年(nián)6月(yuè)底前完成）", "2022-06-30", "month", True),
+    ("2.推進改革。（牽頭單位：市發展改革委；完成時限：2022年(nián)1月(yuè)15日前完成）", "2022-01-15", "day", True),
+    ("2.推进改革，2022年(nián)第三季(jì)度前完成。（市发展改革委牵头）", "2022-09-30", "quarter", True),
+    ("2.推进改革，2022年(nián)12月(yuè)底前完成。（市发展改革委牵头）", "2022-12-31", "month", True),
+    ("2.推进改革，2022年6月(yuè)底前完成。（市发展改革委牵头）", "2022-06-30", "month", False),
+    ("2.推进改革，6月(yuè)底前完成。（市发展改革委牵头）", "2022-06-30", "month", False),
+    ("2.推進改革。（牽頭單位：市發展改革委；完成時限：6月(yuè)底(dǐ)前完成）", "2022-06-30", "month", False),
+])
+def test_a_date_with_pinyin_inside_is_read_without_it_and_never_shifted(line, due, precision, pinyin_note):
+    """2022年(nián)6月(yuè)底前 is the end of June 2022: the pinyin after 年 no longer ends the date there (the end of
+    2022), nor does the pinyin after 月 hide a month printed without a year in the text, nor end the milestone early.
+    The raw text stays as printed; where the printed text reads as another date a note says so."""
+    d = extract_lines(HEAD + [line], "x-2022", "paragraphs")
+    (row,) = deadlines(d, 2)
+    assert (row["kind"], row["due_date"], row["precision"], row["milestone"]) == ("fixed", due, precision, "完成")
+    assert row["raw_text"] in line
+    assert ("pinyin inside the date" in row["notes"]) == pinyin_note
+
+
+@pytest.mark.parametrize("simplified, traditional", [
+    ("2.推进改革，6月底前完成。（市发展改革委牵头）", "2.推進改革，6月底前完成。（市發展改革委牽頭）"),
+    ("2.推进改革。（市发展改革委牵头，6月底前完成）", "2.推進改革。（市發展改革委牽頭，6月底前完成）"),
+    ("2.推进改革。（牵头单位：市发展改革委；完成时限：6月底前完成）", "2.推進改革。（牽頭單位：市發展改革委；完成時限：6月底前完成）"),
+    ("2.推进改革。（牵头单位：市发展改革委；完成时限：年底前）", "2.推進改革。（牽頭單位：市發展改革委；完成時限：年底前）"),
+    ("2.推进改革，年底前完成。（市发展改革委牵头）", "2.推進改革，年底前完成。（市發展改革委牽頭）"),
+    ("2.推进改革，2022年底前完成。（市发展改革委牵头）", "2.推進改革，2022年底前完成。（市發展改革委牽頭）"),
+])
+def test_deadlines_in_traditional_characters_read_as_in_simplified(simplified, traditional):
+    """6月底前完成 in a traditional text is read as in a simplified one (in the document's year, with the note);
+    年底前 without a year is not read as a date (kept for a reading by hand, or not drafted), in either."""
+    rows = [[{k: r[k] for k in ("raw_text", "kind", "due_date", "precision", "milestone", "notes")}
+             for r in deadlines(extract_lines(HEAD + [line], "x-2022", "paragraphs"), 2)]
+            for line in (simplified, traditional)]
+    assert rows[0] == rows[1]
+    assert all(r["due_date"] in ("", "2022-06-30", "2022-12-31") for r in rows[0])
+    assert all(r["due_date"] or r["kind"] != "fixed" for r in rows[0])

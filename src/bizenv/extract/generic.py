@@ -217,25 +217,27 @@ def _text_deadline_rows(text: str, year: int | None) -> list[tuple[str, object, 
     With a year (2022年10月底前…) as the seed extractors read them; a month without a year
     only with a word that makes it a deadline (6月底前, 9月底完成), read in the document's year.
     """
-    from ..deadlines import DATE_RE, parse_segment
+    from ..deadlines import DATE_RE, Deadline
     from .common import TEXT_DEADLINE_RE
+    from .recognize import compact_form, parse_printed, without_pinyin
 
     found = []
     for m in TEXT_DEADLINE_RE.finditer(text):
         raw = m.group(0).strip(PAD)
-        d = parse_segment(raw)
-        dm = DATE_RE.search(raw)
-        milestone = raw[dm.end():].lstrip("底末前以之").strip(PAD) if dm else ""
-        from ..deadlines import Deadline
-
-        found.append((m.start(), m.end(), Deadline(d.raw_text, d.kind, d.due_date, d.precision, milestone or None), ""))
-    norm = matching_form(text)
-    for m in YEARLESS_TEXT_RE.finditer(norm):
-        if any(a <= m.start() < b for a, b, _, _ in found) or not year:
+        d, note = parse_printed(raw)  # 2022年(nián)6月(yuè)底前: read without the pinyin a mirror inserted
+        plain = without_pinyin(raw)
+        dm = DATE_RE.search(plain)
+        milestone = plain[dm.end():].lstrip("底末前以之").strip(PAD) if dm else ""
+        found.append((m.start(), m.end(), Deadline(d.raw_text, d.kind, d.due_date, d.precision, milestone or None),
+                      note))
+    form, at = compact_form(text)  # a yearless month with pinyin in it (6月(yuè)底前) is matched whole
+    for m in YEARLESS_TEXT_RE.finditer(form):
+        start, end = at[m.start()], at[m.end() - 1] + 1
+        if any(a <= start < b for a, b, _, _ in found) or not year:
             continue
-        raw = text[m.start():m.end()].strip(PAD)
+        raw = text[start:end].strip(PAD)
         for d, note in deadline_rows(raw, year):
-            found.append((m.start(), m.end(), d, note))
+            found.append((start, end, d, note))
     found.sort(key=lambda x: x[0])
     return [(d.raw_text, d, note) for _, _, d, note in found]
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..cells import PAD
-from ..deadlines import Deadline, parse_cell, period_end
+from ..deadlines import Deadline, parse_cell, parse_segment, period_end
 
 # --- traditional characters ---------------------------------------------------------------------------
 
@@ -511,6 +511,31 @@ CLOSING_MAX = 12
 # --- deadlines ----------------------------------------------------------------------------------------
 
 
+def without_pinyin(text: str) -> str:
+    """The printed text without the pinyin a mirror site inserted after its characters: 2022年(nián)6月 -> 2022年6月."""
+    return PINYIN.sub("", text) if "(" in text else text
+
+
+def parse_printed(raw: str) -> tuple[Deadline, str]:
+    """One commitment read as :func:`bizenv.deadlines.parse_segment` reads it, on the text without inserted pinyin.
+
+    ``2022年(nián)6月(yuè)底前`` is the end of June 2022, not of the year 2022 (the pinyin would end the date
+    after 年); the raw text stays as printed, and where the printed text would read as another date the note says
+    so, for a curator to check.
+    """
+    as_printed = parse_segment(raw)
+    plain = without_pinyin(as_printed.raw_text)
+    if plain == as_printed.raw_text:
+        return as_printed, ""
+    read = parse_segment(plain)
+    d = Deadline(as_printed.raw_text, read.kind, read.due_date, read.precision, read.milestone)
+    note = ""
+    if (as_printed.kind, as_printed.due_date, as_printed.precision) != (d.kind, d.due_date, d.precision):
+        note = (f"Printed with pinyin inside the date ({d.raw_text}): read without the pinyin as {plain}; "
+                "check against the source.")
+    return d, note
+
+
 def deadline_rows(raw: str, year: int | None) -> list[tuple[Deadline, str]]:
     """Parse a deadline text into (Deadline, note) commitments; a yearless month takes ``year``.
 
@@ -519,15 +544,16 @@ def deadline_rows(raw: str, year: int | None) -> list[tuple[Deadline, str]]:
     """
     out = []
     for d in parse_cell(raw):
-        note = ""
+        d, note = parse_printed(d.raw_text) if d.raw_text else (d, "")
         if d.kind == "none" and d.raw_text:
-            norm = matching_form(d.raw_text)
+            plain = without_pinyin(d.raw_text)
+            norm = matching_form(plain)
             m = YEARLESS_RE.match(norm)
             if m and m.group("month") and year:
                 month = int(m.group("month"))
                 day = int(m.group("day")) if m.group("day") else None
                 due, precision = period_end(year, month, day, None)
-                milestone = d.raw_text[m.end():].strip(PAD) or None
+                milestone = plain[m.end():].strip(PAD) or None
                 d = Deadline(d.raw_text, "fixed", due, precision, milestone)
                 note = (f"Printed without a year ({d.raw_text}): read as {year}, the document's year; "
                         "check against the source.")
