@@ -1009,3 +1009,117 @@ def test_clauses_with_an_unknown_role_word_on_headings_do_not_choose_the_task_le
     d = extract_lines(lines, "x-2023", "paragraphs")
     assert [t["label"] for t in d.rows["tasks"]] == ["1.", "2.", "3."]
     assert [units(d, n, "lead") for n in (1, 2, 3)] == [["A局"], ["B局"], []]
+
+
+# --- the lines that close a document: issuer, date, attachment and copy lists ------------------------------
+
+LAST = "2.加强督查考核，确保各项任务落到实处，定期通报进展情况并纳入考核"  # a last task printed without a full stop
+
+
+@pytest.mark.parametrize("tail", [
+    ["XX市人民政府办公室", "2023年9月20日"],
+    ["2023年9月20日"],
+    ["XX市人民政府办公室"],
+    ["XX市人民政府办公室　　2023年9月20日"],
+    ["中共XX县委办公室", "XX县人民政府办公室", "二〇二三年九月二十日"],
+    ["附件：XX市优化营商环境重点任务分工表"],
+    ["附件：1.XX市优化营商环境重点任务分工表", "2.XX市优化营商环境考核办法"],
+    ["抄送：市委各部门，市人大常委会办公室，市政协办公室。", "XX市人民政府办公室2023年9月20日印发"],
+    ["2023年9月20日印发"],
+    ["（此件公开发布）"],
+    ["四川省人民(mín)政府辦(bàn)公(gōng)廳", "2023年3月14日"],
+])
+def test_the_lines_that_close_a_document_are_not_joined_to_a_last_task_without_a_full_stop(tail):
+    """The issuer, the date and the lists after a last task printed without 。 end the document: they are not
+    read as the wrapped end of the task's text (nor the date as its deadline), and are listed in coverage.txt."""
+    lines = ["一、主要任务", "1.优化企业开办服务，压缩开办时间。（市市场监管局牵头）", LAST] + tail
+    d = extract_lines(lines, "x-2023", "paragraphs")
+    assert task(d, 2)["text"] == LAST[2:]
+    assert [(r["raw_text"], r["due_date"]) for r in deadlines(d, 2)] == [("", "")]
+    placed = {line for line, _, _ in unplaced(d)}
+    assert {4 + i for i, t in enumerate(tail) if not t.startswith("2.")} <= placed
+
+
+@pytest.mark.parametrize("tail, joined", [
+    (["市人民政府办公室"], "加强督查考核，确保各项任务落到实处，定期通报进展情况由\n市人民政府办公室"),  # a wrapped sentence
+    (["市人民政府办公室", "2023年9月20日"], "加强督查考核，确保各项任务落到实处，定期通报进展情况由\n市人民政府办公室"),
+    (["考核"], "加强督查考核，确保各项任务落到实处，定期通报进展情况由\n考核"),  # a short wrapped line
+    (["市人民政府办公室", "请各地认真贯彻执行，及时报送工作进展"], "加强督查考核，确保各项任务落到实处，定期通报进展情况由\n市人民政府办公室"),
+])
+def test_a_short_wrapped_line_that_reads_as_an_issuer_still_goes_on_with_the_task(tail, joined):
+    """A line after one that stops on a word needing more (由, 、, ，) goes on with it, and so does an issuer's
+    name that is followed by more text (not the end of the document)."""
+    lines = ["一、主要任务", "1.优化企业开办服务，压缩开办时间。（市市场监管局牵头）",
+             "2.加强督查考核，确保各项任务落到实处，定期通报进展情况由"] + tail
+    d = extract_lines(lines, "x-2023", "paragraphs")
+    assert task(d, 2)["text"] == joined
+
+
+def test_an_unclosed_unit_clause_still_takes_the_next_line_before_the_closing_lines():
+    lines = ["一、主要任务", "1.优化企业开办服务，压缩开办时间。（市市场监管局牵头）",
+             "2.加强督查考核，确保各项任务落到实处。（牵头单位：市政府督查室、", "市人民政府办公室）", "2023年9月20日"]
+    d = extract_lines(lines, "x-2023", "paragraphs")
+    assert task(d, 2)["text"] == "加强督查考核，确保各项任务落到实处。"
+    assert [u.strip() for u in units(d, 2, "lead")] == ["市政府督查室", "市人民政府办公室"]
+
+
+@pytest.mark.parametrize("path", [p for p in FIXTURES if "shanghai" not in p.name] + [FIX / "heldout" / "fangxian-2023.txt"],
+                         ids=lambda p: p.name)
+def test_a_signature_after_a_real_excerpt_changes_no_row(path):
+    """Each excerpt with an issuer and a date appended reads as the excerpt alone (where its last line does not stop
+    on a mark that goes on, as 、 does, nor inside a bracket: the name is then read as the rest of the sentence)."""
+    lines = path.read_text(encoding="utf-8").rstrip("\n").split("\n")
+    if lines[-1].rstrip().endswith(("、", "，", ",")):
+        pytest.skip("the excerpt stops on a mark that goes on")
+    if sum(lines[-1].count(c) for c in "(（") > sum(lines[-1].count(c) for c in ")）"):
+        pytest.skip("the excerpt stops inside a unit clause, which goes on on the next lines")
+    plain = extract_lines(lines, "doc-2023", "paragraphs")
+    signed = extract_lines(lines + ["某市人民政府办公室", "2023年9月20日"], "doc-2023", "paragraphs")
+    for table in ("measures", "tasks", "assignments", "deadlines", "targets"):
+        assert signed.rows[table] == plain.rows[table], table
+
+
+# --- dates printed with pinyin inside them, and in traditional characters -----------------------------------
+
+HEAD = ["一、主要任务", "1.优化企业开办服务，压缩开办时间。（市市场监管局牵头）"]
+
+
+@pytest.mark.parametrize("line, due, precision, pinyin_note", [
+    ("2.推进改革，2022年(nián)6月(yuè)底前完成。（市发展改革委牵头）", "2022-06-30", "month", True),
+    ("2.推進改革，2022年(nián)6月底前完成。（市發(fā)展改革委牽頭）", "2022-06-30", "month", True),
+    ("2.推进改革。（市发展改革委牵头，2022年(nián)6月(yuè)底前完成）", "2022-06-30", "month", True),
+    ("2.推進改革。（牽頭單位：市發展改革委；完成時限：2022年(nián)1月(yuè)15日前完成）", "2022-01-15", "day", True),
+    ("2.推进改革，2022年(nián)第三季(jì)度前完成。（市发展改革委牵头）", "2022-09-30", "quarter", True),
+    ("2.推进改革，2022年(nián)12月(yuè)底前完成。（市发展改革委牵头）", "2022-12-31", "month", True),
+    ("2.推进改革，2022年6月(yuè)底前完成。（市发展改革委牵头）", "2022-06-30", "month", False),
+    ("2.推进改革，6月(yuè)底前完成。（市发展改革委牵头）", "2022-06-30", "month", False),
+    ("2.推進改革。（牽頭單位：市發展改革委；完成時限：6月(yuè)底(dǐ)前完成）", "2022-06-30", "month", False),
+])
+def test_a_date_with_pinyin_inside_is_read_without_it_and_never_shifted(line, due, precision, pinyin_note):
+    """2022年(nián)6月(yuè)底前 is the end of June 2022: the pinyin after 年 no longer ends the date there (the end of
+    2022), nor does the pinyin after 月 hide a month printed without a year in the text, nor end the milestone early.
+    The raw text stays as printed; where the printed text reads as another date a note says so."""
+    d = extract_lines(HEAD + [line], "x-2022", "paragraphs")
+    (row,) = deadlines(d, 2)
+    assert (row["kind"], row["due_date"], row["precision"], row["milestone"]) == ("fixed", due, precision, "完成")
+    assert row["raw_text"] in line
+    assert ("pinyin inside the date" in row["notes"]) == pinyin_note
+
+
+@pytest.mark.parametrize("simplified, traditional", [
+    ("2.推进改革，6月底前完成。（市发展改革委牵头）", "2.推進改革，6月底前完成。（市發展改革委牽頭）"),
+    ("2.推进改革。（市发展改革委牵头，6月底前完成）", "2.推進改革。（市發展改革委牽頭，6月底前完成）"),
+    ("2.推进改革。（牵头单位：市发展改革委；完成时限：6月底前完成）", "2.推進改革。（牽頭單位：市發展改革委；完成時限：6月底前完成）"),
+    ("2.推进改革。（牵头单位：市发展改革委；完成时限：年底前）", "2.推進改革。（牽頭單位：市發展改革委；完成時限：年底前）"),
+    ("2.推进改革，年底前完成。（市发展改革委牵头）", "2.推進改革，年底前完成。（市發展改革委牽頭）"),
+    ("2.推进改革，2022年底前完成。（市发展改革委牵头）", "2.推進改革，2022年底前完成。（市發展改革委牽頭）"),
+])
+def test_deadlines_in_traditional_characters_read_as_in_simplified(simplified, traditional):
+    """6月底前完成 in a traditional text is read as in a simplified one (in the document's year, with the note);
+    年底前 without a year is not read as a date (kept for a reading by hand, or not drafted), in either."""
+    rows = [[{k: r[k] for k in ("raw_text", "kind", "due_date", "precision", "milestone", "notes")}
+             for r in deadlines(extract_lines(HEAD + [line], "x-2022", "paragraphs"), 2)]
+            for line in (simplified, traditional)]
+    assert rows[0] == rows[1]
+    assert all(r["due_date"] in ("", "2022-06-30", "2022-12-31") for r in rows[0])
+    assert all(r["due_date"] or r["kind"] != "fixed" for r in rows[0])

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from ..cells import PAD, split_units
 from .common import Draft
 from .recognize import (
-    FIRST_IS_LEAD, STYLE_NAMES, Clause, deadline_rows, field_line, header_role, matching_form, numbering,
+    FIRST_IS_LEAD, STYLE_NAMES, Clause, closing_block, deadline_rows, field_line, header_role, matching_form, numbering,
     parse_clause, parse_labelled, trailing_clauses, OPENERS, CLOSERS, LABEL_RE, _value,
 )
 
@@ -217,25 +217,27 @@ def _text_deadline_rows(text: str, year: int | None) -> list[tuple[str, object, 
     With a year (2022年10月底前…) as the seed extractors read them; a month without a year
     only with a word that makes it a deadline (6月底前, 9月底完成), read in the document's year.
     """
-    from ..deadlines import DATE_RE, parse_segment
+    from ..deadlines import DATE_RE, Deadline
     from .common import TEXT_DEADLINE_RE
+    from .recognize import compact_form, parse_printed, without_pinyin
 
     found = []
     for m in TEXT_DEADLINE_RE.finditer(text):
         raw = m.group(0).strip(PAD)
-        d = parse_segment(raw)
-        dm = DATE_RE.search(raw)
-        milestone = raw[dm.end():].lstrip("底末前以之").strip(PAD) if dm else ""
-        from ..deadlines import Deadline
-
-        found.append((m.start(), m.end(), Deadline(d.raw_text, d.kind, d.due_date, d.precision, milestone or None), ""))
-    norm = matching_form(text)
-    for m in YEARLESS_TEXT_RE.finditer(norm):
-        if any(a <= m.start() < b for a, b, _, _ in found) or not year:
+        d, note = parse_printed(raw)  # 2022年(nián)6月(yuè)底前: read without the pinyin a mirror inserted
+        plain = without_pinyin(raw)
+        dm = DATE_RE.search(plain)
+        milestone = plain[dm.end():].lstrip("底末前以之").strip(PAD) if dm else ""
+        found.append((m.start(), m.end(), Deadline(d.raw_text, d.kind, d.due_date, d.precision, milestone or None),
+                      note))
+    form, at = compact_form(text)  # a yearless month with pinyin in it (6月(yuè)底前) is matched whole
+    for m in YEARLESS_TEXT_RE.finditer(form):
+        start, end = at[m.start()], at[m.end() - 1] + 1
+        if any(a <= start < b for a, b, _, _ in found) or not year:
             continue
-        raw = text[m.start():m.end()].strip(PAD)
+        raw = text[start:end].strip(PAD)
         for d, note in deadline_rows(raw, year):
-            found.append((m.start(), m.end(), d, note))
+            found.append((start, end, d, note))
     found.sort(key=lambda x: x[0])
     return [(d.raw_text, d, note) for _, _, d, note in found]
 
@@ -283,7 +285,9 @@ def _cut_inside(last: "Para", texts: list[str]) -> bool:
     return True
 
 
-def paragraphs(lines: list[str]) -> list[Para]:
+def paragraphs(lines: list[str], closing: int | None = None) -> list[Para]:
+    """The paragraphs of ``lines``; from line ``closing`` on (:func:`~bizenv.extract.recognize.closing_block`: the
+    issuer, date and lists that end the document) a line goes on a paragraph only inside an open unit clause."""
     paras: list[Para] = []
     for no, raw in enumerate(lines, start=1):
         if not raw.strip(PAD + "\r"):
@@ -291,7 +295,8 @@ def paragraphs(lines: list[str]) -> list[Para]:
         norm = matching_form(raw)
         starts_new = numbering(norm) is not None or field_line(norm) is not None
         if paras and not starts_new and no - paras[-1].lines[-1][0] <= 2 and (
-                _open_depth(paras[-1].norm) > 0 or _wrapped(lines[paras[-1].lines[-1][0] - 1])):
+                _open_depth(paras[-1].norm) > 0
+                or (_wrapped(lines[paras[-1].lines[-1][0] - 1]) and (closing is None or no < closing))):
             paras[-1].add(no, raw, norm)  # the unit clause (or the sentence) goes on on the next line
         else:
             paras.append(Para([(no, 0)], raw, norm))
@@ -323,7 +328,8 @@ def _split_inline_items(p: Para, first_is_lead: bool) -> list[Para]:
 
 def extract_paragraphs(lines: list[str], document_id: str, year: int | None = None) -> Draft:
     year = _year_of(document_id, year)
-    paras = paragraphs(lines)
+    closing = closing_block(lines)
+    paras = paragraphs(lines, closing)
     doc_first_is_lead = any(FIRST_IS_LEAD.search(p.norm) for p in paras)
     w = Writer(document_id, year, doc_first_is_lead)
     w.coverage.lines = sum(1 for line in lines if line.strip(PAD + "\r"))

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..cells import PAD
-from ..deadlines import Deadline, parse_cell, period_end
+from ..deadlines import Deadline, parse_cell, parse_segment, period_end
 
 # --- traditional characters ---------------------------------------------------------------------------
 
@@ -440,7 +440,100 @@ def field_line(norm: str) -> tuple[str, int] | None:
     return None
 
 
+# --- closing lines -------------------------------------------------------------------------------------
+
+# The lines a document prints after its last task: the issuer's name, the date, the attachment list,
+# the copy list (抄送) and the printing note (印发).  A line is read without spaces or inserted pinyin.
+_CN_DIGIT = "〇○零一二三四五六七八九十"
+CLOSING_DATE = re.compile(rf"(?:(?:19|20)\d{{2}}|[{_CN_DIGIT}]{{4}})年(?:(?:1[0-2]|0?[1-9]|[{_CN_DIGIT}]{{1,2}})月"
+                          rf"(?:(?:[12]\d|3[01]|0?[1-9]|[{_CN_DIGIT}]{{1,3}})日)?)(?:印发|发布|印)?")
+# an issuer: a name with a place level in it, ending as an issuing body's name does
+CLOSING_ISSUER = re.compile(r"(?:中共)?[\u4e00-\u9fffXＸ×*＊]{0,16}(?:省|市|县|区|州|旗|盟|镇|乡|街道|自治区|开发区|新区)"
+                            r"[\u4e00-\u9fff]{0,20}(?:人民政府|政府|办公室|办公厅|委员会|管委会|管理委员会|领导小组|指挥部"
+                            r"|工作专班|党委|委|局|厅|办)")
+CLOSING_START = re.compile(r"(?:附件|抄送|印发)(?:\d{1,2}|[:：∶]|$)|[（(]此件(?:公开发布|主动公开|依申请公开|不予公开)[）)]$")
+# a line that ends so that the next one must go on with it is no line before a closing line
+CONTINUES = tuple("、，,：:；;（(“‘《-—和与及同由向对在于把将从经按到至为是的")
+
+
+def closing_kind(line: str) -> str:
+    """``"list"`` for a line opening an attachment, copy or printing list (附件：, 抄送：, 印发), ``"line"`` for an
+    issuer's name or a date alone on a line (or both), ``""`` for any other line."""
+    form = re.sub(r"\s+", "", compact_form(line.strip(PAD + "\r"))[0])
+    if not form:
+        return ""
+    if CLOSING_START.match(form):
+        return "list"
+    words = [w for w in re.split(r"[ \t\u3000\u00a0]+", compact_form(line.strip(PAD + "\r"))[0]) if w]
+    if words and all(CLOSING_DATE.fullmatch(w) or CLOSING_ISSUER.fullmatch(w) for w in words):
+        return "line"
+    return ""
+
+
+def closing_block(lines: list[str]) -> int | None:
+    """The number of the first of the closing lines that end a document; None when it ends otherwise.
+
+    From there to the end every non-empty line is an issuer, a date, or a list opened by 附件/抄送/印发 and the
+    list's own short lines (at most :data:`CLOSING_MAX` lines in all).  The line before must not end in a mark or
+    a word that goes on on the next line (``…由`` ``…、``): a short line of a wrapped sentence stays with it.
+    """
+    tail = []  # (line number, kind), last first
+    for no in range(len(lines), 0, -1):
+        text = lines[no - 1].strip(PAD + "\r")
+        if not text:
+            continue
+        kind = closing_kind(text)
+        if not kind and (len(text) > 40 or "。" in text[:-1] or "；" in text or ";" in text):
+            break
+        tail.append((no, kind))
+        if len(tail) > CLOSING_MAX:
+            return None
+    tail.reverse()
+    for i, (first, kind) in enumerate(tail):
+        if not kind:
+            continue
+        opened = False
+        for _, k in tail[i:]:
+            opened = opened or k == "list"
+            if not k and not opened:
+                break  # a line that is neither closing nor in a list
+        else:
+            prev = next((lines[no - 1].strip(PAD + "\r") for no in range(first - 1, 0, -1)
+                         if lines[no - 1].strip(PAD + "\r")), "")
+            if not prev.endswith(CONTINUES):
+                return first
+    return None
+
+
+CLOSING_MAX = 12
+
+
 # --- deadlines ----------------------------------------------------------------------------------------
+
+
+def without_pinyin(text: str) -> str:
+    """The printed text without the pinyin a mirror site inserted after its characters: 2022年(nián)6月 -> 2022年6月."""
+    return PINYIN.sub("", text) if "(" in text else text
+
+
+def parse_printed(raw: str) -> tuple[Deadline, str]:
+    """One commitment read as :func:`bizenv.deadlines.parse_segment` reads it, on the text without inserted pinyin.
+
+    ``2022年(nián)6月(yuè)底前`` is the end of June 2022, not of the year 2022 (the pinyin would end the date
+    after 年); the raw text stays as printed, and where the printed text would read as another date the note says
+    so, for a curator to check.
+    """
+    as_printed = parse_segment(raw)
+    plain = without_pinyin(as_printed.raw_text)
+    if plain == as_printed.raw_text:
+        return as_printed, ""
+    read = parse_segment(plain)
+    d = Deadline(as_printed.raw_text, read.kind, read.due_date, read.precision, read.milestone)
+    note = ""
+    if (as_printed.kind, as_printed.due_date, as_printed.precision) != (d.kind, d.due_date, d.precision):
+        note = (f"Printed with pinyin inside the date ({d.raw_text}): read without the pinyin as {plain}; "
+                "check against the source.")
+    return d, note
 
 
 def deadline_rows(raw: str, year: int | None) -> list[tuple[Deadline, str]]:
@@ -451,15 +544,16 @@ def deadline_rows(raw: str, year: int | None) -> list[tuple[Deadline, str]]:
     """
     out = []
     for d in parse_cell(raw):
-        note = ""
+        d, note = parse_printed(d.raw_text) if d.raw_text else (d, "")
         if d.kind == "none" and d.raw_text:
-            norm = matching_form(d.raw_text)
+            plain = without_pinyin(d.raw_text)
+            norm = matching_form(plain)
             m = YEARLESS_RE.match(norm)
             if m and m.group("month") and year:
                 month = int(m.group("month"))
                 day = int(m.group("day")) if m.group("day") else None
                 due, precision = period_end(year, month, day, None)
-                milestone = d.raw_text[m.end():].strip(PAD) or None
+                milestone = plain[m.end():].strip(PAD) or None
                 d = Deadline(d.raw_text, "fixed", due, precision, milestone)
                 note = (f"Printed without a year ({d.raw_text}): read as {year}, the document's year; "
                         "check against the source.")
