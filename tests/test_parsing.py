@@ -59,6 +59,9 @@ def test_split_units_keeps_printed_forms_and_lines():
     assert split_units(cell) == [("市税务局", 161), ("市财政局", 162)]
     assert split_units([(5, "市发改委（市信用办）、市住建局等，各县市区人民政府\u3000")]) == [
         ("市发改委（市信用办）", 5), ("市住建局等", 5), ("各县市区人民政府", 5)]
+    # a clause that wraps, given as one piece: each name on its own line, no line break kept around it
+    assert split_units([(7, "市政府督查室、\n市人民政府办公室，\r\n\n市财\n政局")]) == [
+        ("市政府督查室", 7), ("市人民政府办公室", 8), ("市财\n政局", 10)]
 
 
 @pytest.mark.parametrize("text,value", [("一", 1), ("十", 10), ("十一", 11), ("二十", 20), ("二十九", 29), ("7", 7)])

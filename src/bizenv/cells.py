@@ -16,15 +16,18 @@ def split_units(lines: list[tuple[int, str]]) -> list[tuple[str, int]]:
     """Split a unit cell given as ``(line_number, text)`` pieces.
 
     Returns ``(name_as_printed, line_number)`` in printed order.  A cell that wraps
-    over several lines keeps each name's own line.  Names keep their printed form
-    (including a trailing 等 or a bracketed alias); only padding is removed.
+    over several lines keeps each name's own line, given as one piece with its line breaks
+    too.  Names keep their printed form (including a trailing 等, a bracketed alias, or a
+    line break inside the name); only padding and the line breaks around a name are removed.
     """
     names: list[tuple[str, int]] = []
     for line_no, text in lines:
+        breaks = 0  # line breaks of the piece before this part: a piece may hold a clause that wraps
         for part in split_outside_brackets(text, UNIT_SEPARATORS):
-            name = part.strip(PAD)
+            name = part.strip(PAD + "\r\n")  # a name printed at the start of the next line is on that line
             if name:
-                names.append((name, line_no))
+                names.append((name, line_no + breaks + part[:part.index(name)].count("\n")))
+            breaks += part.count("\n")
     return names
 
 
