@@ -1125,3 +1125,63 @@ def test_deadlines_in_traditional_characters_read_as_in_simplified(simplified, t
     assert rows[0] == rows[1]
     assert all(r["due_date"] in ("", "2022-06-30", "2022-12-31") for r in rows[0])
     assert all(r["due_date"] or r["kind"] != "fixed" for r in rows[0])
+
+
+def _spell(pkg, table: str, name: str, **lists) -> None:
+    import json
+
+    path = pkg / "schemas" / f"{table}.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    next(f for f in schema["fields"] if f["name"] == name).update(lists)
+    path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("lists,value", [
+    ({"trueValues": ["true"], "falseValues": ["true", "false"]}, True), ({"trueValues": []}, True),
+    ({"falseValues": []}, False),
+])
+def test_boolean_spelling_is_none_where_the_field_has_no_spelling_of_the_value(lists, value):
+    """A field whose only true spelling is also a false one reads ``true`` as false: writing it would turn
+    true into false, so there is no spelling to write."""
+    from bizenv.package import boolean_spelling
+
+    assert boolean_spelling({"name": "b", "type": "boolean", **lists}, value) is None
+
+
+def test_extract_refuses_a_value_the_table_schema_cannot_spell(runner, pkg, tmp_path):
+    """`bizenv extract` writes no ``true`` that its field reads as false: it names the field instead."""
+    _spell(pkg, "assignments", "inherited", trueValues=["true"], falseValues=["true", "false"])
+    result = runner.invoke(app, ["extract", "echeng-2023", "-p", str(pkg), "--out", str(tmp_path / "drafts")])
+    assert result.exit_code == 1, result.output
+    assert "'assignments', field \"inherited\"" in result.output and "no spelling of true" in result.output
+    assert not (tmp_path / "drafts" / "assignments.csv").exists()
+
+
+@pytest.mark.parametrize("lists,merged", [
+    ({"trueValues": ["是"]}, "是"), ({"trueValues": ["true", "是"], "falseValues": ["true", "否"]}, "是"),
+    ({"trueValues": ["是"]}, None), ({"trueValues": ["true", "是"], "falseValues": ["true", "否"]}, None),
+])
+def test_added_booleans_read_back_as_the_values_given(runner, pkg, lists, merged):
+    """What `bizenv add` writes in merged_cells, `bizenv.read` and `validate` read as the value it was given,
+    where the field lists only trueValues (false keeps the defaults) and where a spelling is in both lists."""
+    from bizenv import read
+    from bizenv.package import Package
+    from bizenv.validate import validate
+
+    _spell(pkg, "documents", "merged_cells", **lists)
+    path = pkg / "data" / "documents.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        docs, fields = list(reader), reader.fieldnames
+    false = lists.get("falseValues", ["false"])[-1]
+    for doc in docs:
+        doc["merged_cells"] = {"true": "是", "false": false}[doc["merged_cells"]]
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(docs)
+    result = add(runner, pkg, FIX / "xiamen-2019.txt", extra=["--merged-cells"] if merged else [])
+    assert result.exit_code == 0, result.output
+    frame = read("documents", pkg).set_index("document_id")
+    assert bool(frame.loc["xiamen-2019", "merged_cells"]) is bool(merged)
+    assert not [f for f in validate(Package.open(pkg), ("structure",)).findings if f.column == "merged_cells"]

@@ -31,22 +31,32 @@ def boolean_values(field: dict) -> tuple[list[str], list[str]]:
     return [v for v in field.get("trueValues", TRUE_VALUES) if v not in false], false
 
 
-def boolean_spelling(field: dict, value: bool) -> str:
+def boolean_spelling(field: dict, value: bool) -> str | None:
     """How a program writes ``value`` in the boolean ``field``: ``true``/``false`` where the field reads
-    them so, else the first spelling of that value it lists (a schema may list only ``是``/``否``)."""
+    them so, else the first spelling of that value it lists (a schema may list only ``是``/``否``); None
+    where the field has no spelling of it (``trueValues`` empty, or each of them a falseValue too, which
+    reads as false): there ``true`` would be read as false or as a type error."""
     true, false = boolean_values(field)
     spellings = true if value else false
     plain = "true" if value else "false"
-    if plain in spellings or not spellings:
+    if plain in spellings:
         return plain
-    return spellings[0]
+    return spellings[0] if spellings else None
 
 
-def spell_booleans(fields: list[dict], rows: list[dict]) -> None:
+def spell_booleans(fields: list[dict], rows: list[dict], table: str = "") -> None:
     """Rewrite, in place, the ``"true"``/``"false"`` that a program put in ``rows`` as each boolean field
-    of ``fields`` spells them (:func:`boolean_spelling`); other cells are left as they are."""
+    of ``fields`` spells them (:func:`boolean_spelling`); other cells are left as they are.  A
+    :class:`PackageError` where a row holds a value its field has no spelling of (nothing is rewritten)."""
     spelled = {f["name"]: {v: boolean_spelling(f, v == "true") for v in ("true", "false")}
                for f in fields if f.get("type") == "boolean"}
+    for name, spelling in spelled.items():
+        for v, text in spelling.items():
+            if text is None and any(row.get(name) == v for row in rows):
+                why = ("trueValues is empty, or each of them is a falseValue too, which reads as false"
+                       if v == "true" else "falseValues is empty")
+                raise PackageError(f'{"table " + repr(table) + ", " if table else ""}field "{name}": its Table '
+                                   f"Schema has no spelling of {v} to write ({why}); list one")
     for row in rows:
         for name, spelling in spelled.items():
             if row.get(name) in spelling:

@@ -282,7 +282,10 @@ def add(pkg, file: Path, document_id: str, meta: dict) -> Added:
         raise AddError(f"--doc-type {row['doc_type']!r}: one of {', '.join(DOC_TYPES)}", 2)
     if issued and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", issued):
         raise AddError(f"--issued-date {issued!r}: a date as YYYY-MM-DD", 2)
-    spell_booleans(pkg.fields("documents"), [row])  # merged_cells as the schema spells true and false
+    try:  # merged_cells as the schema spells true and false
+        spell_booleans(pkg.fields("documents"), [row], "documents")
+    except PackageError as exc:
+        raise AddError(str(exc)) from None
     if set(row) - set(fields) or not fields:
         raise AddError(f"{docs_path}: its header is not the documents table's ({', '.join(fields)})")
 

@@ -89,7 +89,10 @@ def run_extract(pkg, document_id: str, layout: str | None, out: Path | None, fai
     propose(pkg, draft, doc.get("jurisdiction", ""), document_id)
     columns = {name: pkg.field_names(name) for name in draft.rows if name in pkg.resources}
     for name in columns:  # true and false as each table's schema spells them
-        spell_booleans(pkg.fields(name), draft.rows[name])
+        try:
+            spell_booleans(pkg.fields(name), draft.rows[name], name)
+        except PackageError as exc:
+            fail(str(exc))
     try:
         draft.write(folder, columns)
     except OSError as exc:
