@@ -381,12 +381,22 @@ def test_numbers_beyond_pythons_limits_are_numbers(pkg):
     t.save()
     targets = table(pkg, "targets")
     row = len(targets.rows) + 2
-    targets.rows += [{**targets.rows[0], "target_id": targets.rows[0]["target_id"] + "9", "value": "1e1234567890123456789"}]
+    # Decimal holds a first digit up to 10^(10^18 - 1) and a last digit down to 10^-1999999999999999997, a zero too
+    values = ["1e1234567890123456789", "0e1000000000000000000", "123e999999999999999999", "1e-2000000000000000000",
+              "1e999999999999999999", "0.001e1000000000000000001", "1e-1000000000000000000", "1e-1999999999999999997"]
+    targets.rows += [{**targets.rows[0], "target_id": targets.rows[0]["target_id"] + str(i), "value": v}
+                     for i, v in enumerate(values, 9)]
     targets.save()
     fast, reference = same_findings(pkg)
-    beyond = {("assignments", first, "position"), ("targets", row, "value")}
+    beyond = {("assignments", first, "position"), *(("targets", row + i, "value") for i in range(4))}
     assert {(f[1], f[2], f[3]) for f in reference if f[0] == "type-error"} == beyond
     assert fast == {k for k in reference if (k[1], k[2], k[3]) not in beyond}
+    # and the pandera schema of bizenv.read takes them as numbers too
+    from bizenv.frames import failures
+
+    package = Package.open(pkg)
+    assert not [f for f in failures(package, "assignments") if f[1] >= first - 1]
+    assert not [f for f in failures(package, "targets") if f[1] >= row - 1]
 
 
 # values of assignments.position, in rows of one task and role, by the type the field is given: spellings of
