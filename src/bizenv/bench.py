@@ -126,13 +126,16 @@ def _checks_floor(pkg) -> dict:
         cells = [f"coalesce(sum(length({quote_ident(c)})), 0)" for c in pkg.field_names(n)] or ["0"]
         passed = read_pass(pkg, n)
         failing = [f"coalesce(count_if({'' if flags else 'NOT '}{quote_ident(column)}), 0)" for _, column, flags in passed] or ["0"]
-        features = [f"coalesce(sum(len(({zh_features_sql(clean, '$terms')}).terms)), 0)"
-                    for table, _, _, clean in TRANSLATABLE if table == n] or ["0"]
-        inner = "".join(f", {sql} AS {quote_ident(column)}" for sql, column, _ in passed)
+        texts = [clean for table, _, _, clean in TRANSLATABLE if table == n]
+        # every part of each text's features is used: DuckDB computes only the fields of a struct that are read
+        features = [f"coalesce(sum(len(_f{i}.terms) + len(_f{i}.numbers.digits) + _f{i}.numbers.numeral::INTEGER "
+                    f"+ _f{i}.empty::INTEGER), 0)" for i in range(len(texts))] or ["0"]
+        inner = "".join(f", {sql} AS {quote_ident(column)}" for sql, column, _ in passed) + "".join(
+            f", ({zh_features_sql(clean, '$terms')}) AS _f{i}" for i, clean in enumerate(texts))
         count, flags = con.execute(
             f"SELECT count(*), {' + '.join(failing)}, {' + '.join(cells)}, {' + '.join(features)} FROM "
             f"(SELECT *{inner} FROM read_csv($path, header = true, all_varchar = true))",
-            {"path": str(pkg.path(n)), **({"terms": terms} if "$terms" in " ".join(features) else {})}).fetchone()[:2]
+            {"path": str(pkg.path(n)), **({"terms": terms} if texts else {})}).fetchone()[:2]
         rows, flagged = rows + count, flagged + flags
     paths = _source_paths(pkg, con)
     lines = con.execute("SELECT coalesce(sum(len(string_split(content, chr(10)))), 0) FROM read_text(?)",
