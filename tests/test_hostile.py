@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 from pathlib import Path
 
@@ -331,8 +332,6 @@ class Outcome:
 def run_cli(args: list[str], cwd: Path) -> Outcome:
     """The command in-process, with exceptions mapped to exit codes as the entry point maps them
     (bizenv.cli.outcome), and a time limit so that a hang fails the test."""
-    import signal
-
     from bizenv.cli import outcome
 
     def on_alarm(*_):
@@ -599,7 +598,6 @@ STALLS = {
 def ctrl_c(proc, what: str) -> tuple[str, str]:
     """Press Ctrl-C in a running bizenv process as a person would (again if the first one came before
     DuckDB ran); its output once it has ended."""
-    import signal
     import subprocess
     import time
 
@@ -612,6 +610,13 @@ def ctrl_c(proc, what: str) -> tuple[str, str]:
             continue
     proc.kill()
     raise AssertionError(f"Ctrl-C did not end {what}")
+
+
+def interruptible() -> None:
+    """Run in the child before bizenv starts: Ctrl-C does what it does in a terminal, even where the tests run
+    with SIGINT ignored (a job started in the background by a shell without job control ignores it, and so
+    would the child, which Python then leaves without its KeyboardInterrupt handler)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.mark.parametrize("where", sorted(STALLS))
@@ -627,7 +632,8 @@ def test_ctrl_c_while_duckdb_runs_a_validation_ends_it(site, where):
     code = (f"import sys; ENDLESS = {ENDLESS!r}; {STALLS[where]}\n"
             "from bizenv import tables; tables.SAFE_CONFIG = {**tables.SAFE_CONFIG, 'threads': 1}\n"
             f"from bizenv.cli import main; sys.argv = ['bizenv', 'validate', '-p', {str(site / 'pkg')!r}]; main()")
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=interruptible)
     out, err = ctrl_c(proc, "the validation")
     assert proc.returncode == 130, (proc.returncode, out, err)
     assert "cannot be read" not in out and "internal error" not in err and "Traceback" not in err, (out, err)
@@ -644,7 +650,7 @@ def test_ctrl_c_during_a_query_ends_with_one_line(site):
     build(Package.open(site / "pkg"))
     proc = subprocess.Popen([sys.executable, "-m", "bizenv", "query", "SELECT count(*) FROM range(10000000000000)",
                              "--timeout", "120", "-p", str(site / "pkg")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
     out, err = ctrl_c(proc, "the query")
     assert proc.returncode == 130, (proc.returncode, err)
     assert err.strip() == "bizenv: interrupted" and "Traceback" not in err, err

@@ -155,6 +155,23 @@ def test_checks_floor_evaluates_what_validate_computes_while_reading(pkg):
     assert _checks_floor(Package.open(pkg))["flagged"] == clean + 3
 
 
+def test_checks_floor_computes_every_feature_of_the_chinese_texts(pkg):
+    """The checks floor computes the glossary terms, the digit runs and the numerals of each Chinese text the
+    translation rules read (DuckDB would skip a part of the features that nothing reads)."""
+    from bizenv.bench import _checks_floor
+    from bizenv.package import Package
+
+    def features(text: str) -> int:
+        t = table(pkg, "tasks")
+        t.rows[0]["text"] = t.rows[0]["text_clean"] = text
+        t.save()
+        return _checks_floor(Package.open(pkg))["features"]
+
+    plain = features("推进改革")  # no term, no number
+    assert features("推进改革，压缩至12个工作日，分3批") == plain + 2  # two digit runs
+    assert features("推进改革，分三级") == plain + 1  # a numeral
+
+
 def test_raw_tables_are_held_compressed_at_any_size(pkg):
     """A table of more than one row group (122,880 rows) stays uncompressed in DuckDB's in-memory
     database unless it is checkpointed: 5-10 times larger, so that 1M tasks spill past the memory cap."""

@@ -121,7 +121,7 @@ def _checks_floor(pkg) -> dict:
         con.execute("CREATE TEMP TABLE glossary AS SELECT row_number() OVER () + 1 AS _row, * "
                     "FROM read_csv(?, header = true, all_varchar = true)", [str(pkg.path("glossary"))])
     terms = _glossary_pattern(con)
-    rows = flagged = 0
+    rows = flagged = features_found = 0
     for n in pkg.table_names:
         cells = [f"coalesce(sum(length({quote_ident(c)})), 0)" for c in pkg.field_names(n)] or ["0"]
         passed = read_pass(pkg, n)
@@ -132,11 +132,11 @@ def _checks_floor(pkg) -> dict:
                     f"+ _f{i}.empty::INTEGER), 0)" for i in range(len(texts))] or ["0"]
         inner = "".join(f", {sql} AS {quote_ident(column)}" for sql, column, _ in passed) + "".join(
             f", ({zh_features_sql(clean, '$terms')}) AS _f{i}" for i, clean in enumerate(texts))
-        count, flags = con.execute(
+        count, flags, _, found = con.execute(
             f"SELECT count(*), {' + '.join(failing)}, {' + '.join(cells)}, {' + '.join(features)} FROM "
             f"(SELECT *{inner} FROM read_csv($path, header = true, all_varchar = true))",
-            {"path": str(pkg.path(n)), **({"terms": terms} if texts else {})}).fetchone()[:2]
-        rows, flagged = rows + count, flagged + flags
+            {"path": str(pkg.path(n)), **({"terms": terms} if texts else {})}).fetchone()
+        rows, flagged, features_found = rows + count, flagged + flags, features_found + found
     paths = _source_paths(pkg, con)
     lines = con.execute("SELECT coalesce(sum(len(string_split(content, chr(10)))), 0) FROM read_text(?)",
                         [paths]).fetchone()[0] if paths else 0
@@ -149,7 +149,8 @@ def _checks_floor(pkg) -> dict:
 
     with ThreadPoolExecutor(2) as pool:
         hashed = len(list(pool.map(digest, paths)))
-    return {"rows": rows, "flagged": flagged, "source_lines": lines, "sources_hashed": hashed}
+    return {"rows": rows, "flagged": flagged, "features": features_found, "source_lines": lines,
+            "sources_hashed": hashed}
 
 
 def _source_paths(pkg, con) -> list[str]:
