@@ -332,6 +332,23 @@ def test_audit_fails_on_an_unexplained_correction(runner, pkg):
     assert "1 unexplained" in result.output
 
 
+def test_audit_compares_booleans_as_the_schema_spells_them(runner, pkg):
+    """Where the Table Schemas spell booleans 是/否 (and the curated tables are written so), the draft's
+    inherited is compared in those spellings: no row differs on it (each row differed before)."""
+    for name, column in (("documents", "merged_cells"), ("assignments", "inherited"), ("deadlines", "inherited")):
+        path = pkg / "schemas" / f"{name}.json"
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        next(f for f in schema["fields"] if f["name"] == column).update(trueValues=["是"], falseValues=["否"])
+        path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
+        t = table(pkg, name)
+        for row in t.rows:
+            row[column] = {"true": "是", "false": "否"}[row[column]]
+        t.save()
+    result = runner.invoke(app, ["audit", "echeng-2023", "-p", str(pkg)])
+    assert result.exit_code == 0, result.output
+    assert "0 difference(s) from the draft" in result.output
+
+
 # --- issue 4: taxonomy views and the cookbook ------------------------------------------------------------------
 
 def test_function_workload_and_targets_by_indicator_match_the_csvs(runner, built_pkg):

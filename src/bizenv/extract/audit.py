@@ -53,7 +53,9 @@ def _curated(pkg: Package, table: str, document_id: str):
 def audit(pkg: Package, document_id: str) -> tuple[list[Difference], list[tuple[str, str, str]]]:
     import pandas as pd
 
+    from ..package import spell_booleans
     from . import extract_file
+    from .cli import merged_cells
 
     docs = pd.read_csv(pkg.path("documents"), dtype="str", keep_default_na=False)
     doc = docs[docs["document_id"] == document_id]
@@ -62,7 +64,9 @@ def audit(pkg: Package, document_id: str) -> tuple[list[Difference], list[tuple[
     doc = doc.iloc[0]
     # the source through the path gate (a PathRefused is reported by the command)
     source = pkg.source_path(doc["source_file"], f"{pkg.relpath('documents')}: source_file of {document_id!r}")
-    draft = extract_file(source, document_id, doc["layout"])
+    draft = extract_file(source, document_id, doc["layout"], merged=merged_cells(pkg, doc.to_dict()))
+    for table in COMPARE:  # true and false as the curated table's schema spells them
+        spell_booleans(pkg.fields(table), draft.rows[table], table)
     task_notes = _curated(pkg, "tasks", document_id).set_index("task_id")["notes"]
     out: list[Difference] = []
     for table, (key, cols) in COMPARE.items():
