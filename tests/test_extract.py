@@ -1065,6 +1065,21 @@ def test_an_unclosed_unit_clause_still_takes_the_next_line_before_the_closing_li
     assert lead == [("市政府督查室", 3), ("市人民政府办公室", 4)]  # each name as printed, on its own line
 
 
+def test_a_collective_reference_that_wraps_stays_one_name_as_printed():
+    """各县、 at the end of a line and 市、区政府 on the next are one collective reference, drafted as
+    printed (with its line break) on the line where it starts, as on one line."""
+    lines = ["一、主要任务", "1.优化企业开办服务，压缩开办时间。（市市场监管局牵头）",
+             "2.加强督查考核，确保各项任务落到实处。（责任单位：各县、", "市、区政府）", "2023年9月20日"]
+    d = extract_lines(lines, "x-2023", "paragraphs")
+    resp = [(a["name_as_printed"], a["source_line"]) for a in d.rows["assignments"]
+            if a["task_id"] == "x-2023-t002" and a["role"] == "responsible"]
+    assert resp == [("各县、\n市、区政府", 3)]
+    one_line = extract_lines(lines[:2] + ["2.加强督查考核，确保各项任务落到实处。（责任单位：各县、市、区政府）"], "x-2023",
+                             "paragraphs")
+    assert [a["name_as_printed"] for a in one_line.rows["assignments"] if a["task_id"] == "x-2023-t002"] == \
+        ["各县、市、区政府"]
+
+
 def _ends_a_sentence(path: Path) -> bool:
     """Whether an excerpt's last line stops neither on a mark that goes on (、，) nor inside a bracket: after
     one that does, an appended name is read as the rest of the sentence, on purpose."""

@@ -197,8 +197,9 @@ def _rejoin(names: list[tuple[str, int]]) -> list[tuple[str, int]]:
     carry: tuple[str, int] | None = None
     for name, line in names:
         fragment = matching_form(name) in _FRAGMENTS
-        if carry is not None and carry[1] == line:
-            name = carry[0] + "、" + name
+        if carry is not None and carry[1] + carry[0].count("\n") <= line:  # 各县、 at a line's end, 市、区政府 on the next
+            breaks = line - carry[1] - carry[0].count("\n")
+            name, line = carry[0] + "、" + "\n" * breaks + name, carry[1]
         elif carry is not None:
             out.append(carry)
         carry = None
