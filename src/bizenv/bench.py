@@ -109,6 +109,9 @@ def _checks_floor(pkg) -> dict:
     the glossary terms and numbers of every Chinese text the translation rules read; every source file
     split into lines and hashed (SHA-256, in two threads, as validate hashes them).  Not a target: what the
     time of validate above it is spent on is keys, joins, rules across tables and holding the tables."""
+    import hashlib
+    from concurrent.futures import ThreadPoolExecutor
+
     import duckdb
 
     from .tables import quote_ident
@@ -140,8 +143,6 @@ def _checks_floor(pkg) -> dict:
     paths = _source_paths(pkg, con)
     lines = con.execute("SELECT coalesce(sum(len(string_split(content, chr(10)))), 0) FROM read_text(?)",
                         [paths]).fetchone()[0] if paths else 0
-    import hashlib
-    from concurrent.futures import ThreadPoolExecutor
 
     def digest(path: str) -> str:
         with open(path, "rb") as f:
